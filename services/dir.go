@@ -70,14 +70,7 @@ func Load(dir string) (*Service, error) {
 	if err != nil {
 		return nil, &LoadError{Dir: dir, Err: fmt.Errorf("resolve path: %w", err)}
 	}
-	l := &loader{dir: abs, svc: &Service{
-		Name:   filepath.Base(abs),
-		Dir:    abs,
-		Policy: DefaultPolicy(),
-		Readiness: Readiness{
-			Interval: DefaultReadyInterval,
-		},
-	}}
+	l := newLoader(abs)
 	if err := checkName(l.svc.Name); err != nil {
 		return nil, l.errf("", "", "invalid service name: %w", err)
 	}
@@ -95,6 +88,16 @@ func Load(dir string) (*Service, error) {
 		}
 	}
 	return l.svc, nil
+}
+
+// newLoader starts from the service a plain runit directory describes.
+func newLoader(abs string) *loader {
+	return &loader{dir: abs, svc: &Service{
+		Name:      filepath.Base(abs),
+		Dir:       abs,
+		Policy:    DefaultPolicy(),
+		Readiness: Readiness{Interval: DefaultReadyInterval},
+	}}
 }
 
 // programs checks run and finish. Both are exec'd by path, so a symlink is
@@ -160,7 +163,7 @@ func (l *loader) readS6() error {
 		return err
 	}
 	if err := l.control("down-signal", func(v string) (err error) {
-		s6.downSignal, err = parseSignal(v)
+		s6.downSignal, err = ParseSignal(v)
 		return err
 	}); err != nil {
 		return err
@@ -421,6 +424,8 @@ func bare(err error) error {
 
 func kind(m fs.FileMode) string {
 	switch {
+	case m.IsRegular():
+		return "regular file"
 	case m&fs.ModeSymlink != 0:
 		return "symlink"
 	case m.IsDir():

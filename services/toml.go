@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
-	"golang.org/x/sys/unix"
 )
 
 // tomlFile mirrors service.toml. Pointers and strings (not time.Duration)
@@ -205,7 +204,7 @@ func (l *loader) tomlStop(t *tomlFile) error {
 			return l.errf(tomlName, "stop_signal", "%w", err)
 		}
 		if l.s6.downSignal != 0 && l.s6.downSignal != sig {
-			return l.errf(tomlName, "stop_signal", "%s contradicts the down-signal file (%s)", unix.SignalName(sig), unix.SignalName(l.s6.downSignal))
+			return l.errf(tomlName, "stop_signal", "%s contradicts the down-signal file (%s)", SignalName(sig), SignalName(l.s6.downSignal))
 		}
 		p.StopSignal = sig
 	}
@@ -317,30 +316,11 @@ func (l *loader) duration(key string, val *string, dst *time.Duration, zeroOK bo
 func signalValue(v any) (syscall.Signal, error) {
 	switch v := v.(type) {
 	case int64:
-		return parseSignal(strconv.FormatInt(v, 10))
+		return ParseSignal(strconv.FormatInt(v, 10))
 	case string:
-		return parseSignal(v)
+		return ParseSignal(v)
 	}
 	return 0, fmt.Errorf("want a signal name or number, got %s", tomlType(v))
-}
-
-// parseSignal accepts "TERM", "SIGTERM", "term" or "15".
-func parseSignal(s string) (syscall.Signal, error) {
-	if n, err := strconv.Atoi(s); err == nil {
-		sig := syscall.Signal(n)
-		if n <= 0 || unix.SignalName(sig) == "" {
-			return 0, fmt.Errorf("unknown signal %s", s)
-		}
-		return sig, nil
-	}
-	name := strings.ToUpper(s)
-	if !strings.HasPrefix(name, "SIG") {
-		name = "SIG" + name
-	}
-	if sig := unix.SignalNum(name); sig != 0 {
-		return sig, nil
-	}
-	return 0, fmt.Errorf("unknown signal %q", s)
 }
 
 // tomlType names the TOML type of a value decoded into an interface.
