@@ -1,0 +1,58 @@
+// Command jinit is the jail's PID 1: a supervisor of s6/runit-style service
+// directories, and, with `--`, a tini-compatible single-command init.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+)
+
+// exitCode is an error that carries the process exit status to use.
+type exitCode struct {
+	code int
+	err  error
+}
+
+func (e exitCode) Error() string {
+	if e.err != nil {
+		return e.err.Error()
+	}
+	return fmt.Sprintf("exit %d", e.code)
+}
+
+func main() {
+	err := run(context.Background(), os.Args[1:])
+	if err == nil {
+		os.Exit(0)
+	}
+	var ec exitCode
+	if errors.As(err, &ec) {
+		if ec.err != nil {
+			fmt.Fprintln(os.Stderr, "jinit:", ec.err)
+		}
+		os.Exit(ec.code)
+	}
+	fmt.Fprintln(os.Stderr, "jinit:", err)
+	os.Exit(1)
+}
+
+func run(ctx context.Context, args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "ctl":
+			return runCtl(ctx, args[1:])
+		case "rlimit-exec":
+			return rlimitExec(args[1:])
+		}
+	}
+	opts, err := parseFlags(args)
+	if err != nil {
+		return exitCode{code: 2, err: err}
+	}
+	if len(opts.cmd) > 0 {
+		return runSingle(ctx, opts)
+	}
+	return supervise(ctx, opts)
+}

@@ -1,0 +1,22 @@
+package main
+
+import (
+	"os"
+
+	"github.com/hashicorp/go-hclog"
+	"golang.org/x/sys/unix"
+)
+
+// becomeReaper makes jinit the reaper of its subtree: PID 1 of a PID
+// namespace already is; anywhere else it registers as a child subreaper,
+// so orphaned grandchildren are re-parented to it and reaped.
+func becomeReaper(log hclog.Logger) bool {
+	if os.Getpid() == 1 {
+		return true
+	}
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		log.Warn("jinit is not PID 1 and cannot become a subreaper: orphans will not be reaped", "error", err)
+		return false
+	}
+	return true
+}

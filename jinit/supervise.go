@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/jailsproject/jails/jinit/control"
+	"github.com/jailsproject/jails/services"
+)
+
+// version is set at build time.
+var version = "dev"
+
+func newLogger(debug bool) hclog.Logger {
+	lvl := hclog.Info
+	if debug {
+		lvl = hclog.Debug
+	}
+	return hclog.New(&hclog.LoggerOptions{Name: "jinit", Output: os.Stderr, Level: lvl})
+}
+
+// supervise runs the supervisor until SIGTERM/SIGINT/SIGQUIT or a shutdown
+// command has stopped every service and every leftover process.
+func supervise(ctx context.Context, o options) error {
+	log := newLogger(o.debug)
+	os.Chdir("/")
+	becomeReaper(log)
+	exe, _ := os.Executable()
+
+	ln, err := controlListener(o)
+	if err != nil {
+		return err
+	}
+	reaper := services.StartReaper()
+	eng := services.New(services.Config{Dir: o.services, Log: log, Reaper: reaper, Exe: exe})
+
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go handleSignals(ctx, log, eng, stop)
+	if ln != nil {
+		srv := &control.Server{Handler: &handler{eng: eng, stop: stop}, Log: log.Named("control"), Software: "jinit " + version, Jail: o.jail}
+		go func() {
+			if err := srv.Serve(ctx, ln); err != nil {
+				log.Error("control socket failed", "error", err)
+			}
+		}()
+	}
+	log.Info("supervising", "dir", o.services, "pid", os.Getpid())
+	err = eng.Run(ctx)
+	log.Info("stopped")
+	return err
+}
+
+// controlListener opens the control socket: an inherited listening socket
+// (how jailctl hands over the host-side socket, unreachable by path from
+// inside the jail), or a path of our own.
+func controlListener(o options) (net.Listener, error) {
+	switch {
+	case o.controlFD >= 0:
+		f := os.NewFile(uintptr(o.controlFD), "control")
+		syscall.CloseOnExec(o.controlFD)
+		ln, err := net.FileListener(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("use control fd %d: %w", o.controlFD, err)
+		}
+		return ln, nil
+	case o.control != "":
+		os.Remove(o.control)
+		ln, err := net.Listen("unix", o.control)
+		if err != nil {
+			return nil, fmt.Errorf("listen on %s: %w", o.control, err)
+		}
+		os.Chmod(o.control, 0o600)
+		return ln, nil
+	}
+	return nil, nil
+}
+
+// handleSignals maps PID-1 signals: TERM/INT/QUIT shut down, HUP rescans.
+// Every signal jinit might get is caught (not ignored): a caught signal is
+// reset to default in the services, an ignored one would be inherited.
+func handleSignals(ctx context.Context, log hclog.Logger, eng *services.Engine, stop func()) {
+	c := make(chan os.Signal, 8)
+	signal.Notify(c, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP,
+		syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGUSR1, syscall.SIGUSR2)
+	defer signal.Stop(c)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case sig := <-c:
+			switch sig {
+			case syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT:
+				log.Info("shutdown requested", "signal", sig)
+				stop()
+			case syscall.SIGHUP:
+				rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				if _, err := eng.Do(rctx, services.Command{Verb: services.VerbRescan}); err != nil {
+					log.Error("rescan", "error", err)
+				}
+				cancel()
+			}
+		}
+	}
+}
+
+// handler answers control requests with the engine.
+type handler struct {
+	eng  *services.Engine
+	stop func()
+}
+
+func (h *handler) Handle(ctx context.Context, req control.Request) control.Response {
+	if req.Verb == services.VerbShutdown {
+		h.stop()
+		return control.Response{OK: true}
+	}
+	reply, err := h.eng.Do(ctx, services.Command{Verb: req.Verb, Service: req.Service, Signal: req.Signal, Timeout: req.Timeout()})
+	if err != nil {
+		return control.Response{Error: err.Error()}
+	}
+	return control.Response{OK: true, Services: reply.Services, Stats: &reply.Stats}
+}

@@ -1,0 +1,278 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Verbs the engine understands (the control protocol uses the same words).
+const (
+	VerbStatus    = "status"
+	VerbUp        = "up"
+	VerbDown      = "down"
+	VerbRestart   = "restart"
+	VerbOnce      = "once"
+	VerbSignal    = "signal"
+	VerbRescan    = "rescan"
+	VerbShutdown  = "shutdown"
+	VerbWaitReady = "wait-ready"
+)
+
+// Command is one operator request.
+type Command struct {
+	Verb    string
+	Service string        // empty: every service (status, wait-ready)
+	Signal  string        // for VerbSignal
+	Timeout time.Duration // for VerbWaitReady; 0 means no limit
+}
+
+// Reply answers a Command.
+type Reply struct {
+	Services []Status
+	Stats    Stats
+}
+
+type request struct {
+	cmd   Command
+	reply chan result
+}
+
+type result struct {
+	r   Reply
+	err error
+}
+
+type waiter struct {
+	names    []string
+	deadline time.Time
+	reply    chan result
+	timer    *time.Timer
+}
+
+// ErrShutdown is returned to commands that arrive after the supervisor stopped.
+var ErrShutdown = errors.New("supervisor is shutting down")
+
+// Do sends a command to the engine and waits for its answer.
+func (e *Engine) Do(ctx context.Context, cmd Command) (Reply, error) {
+	r := &request{cmd: cmd, reply: make(chan result, 1)}
+	select {
+	case e.reqC <- r:
+	case <-ctx.Done():
+		return Reply{}, ctx.Err()
+	}
+	select {
+	case res := <-r.reply:
+		return res.r, res.err
+	case <-ctx.Done():
+		return Reply{}, ctx.Err()
+	}
+}
+
+func (e *Engine) onRequest(r *request) {
+	c := r.cmd
+	var err error
+	switch c.Verb {
+	case VerbStatus:
+	case VerbRescan:
+		e.rescan()
+	case VerbShutdown:
+		e.beginShutdown()
+	case VerbWaitReady:
+		e.addWaiter(r)
+		return
+	case VerbUp, VerbDown, VerbRestart, VerbOnce, VerbSignal:
+		err = e.operate(c)
+	default:
+		err = fmt.Errorf("unknown verb %q", c.Verb)
+	}
+	r.reply <- e.answer(c.Service, err)
+}
+
+func (e *Engine) answer(service string, err error) result {
+	if err != nil {
+		return result{err: err}
+	}
+	st, err := e.statuses(service)
+	return result{r: Reply{Services: st, Stats: e.stats}, err: err}
+}
+
+func (e *Engine) operate(c Command) error {
+	u := e.units[c.Service]
+	if u == nil {
+		return fmt.Errorf("%s %s: no such service", c.Verb, c.Service)
+	}
+	if e.shutdown != nil && c.Verb != VerbDown && c.Verb != VerbSignal {
+		return ErrShutdown
+	}
+	switch c.Verb {
+	case VerbUp:
+		e.apply(u, Event{Kind: EvUp})
+	case VerbDown:
+		e.apply(u, Event{Kind: EvDown})
+	case VerbRestart:
+		e.apply(u, Event{Kind: EvRestart})
+	case VerbOnce:
+		e.apply(u, Event{Kind: EvOnce})
+	case VerbSignal:
+		sig, err := ParseSignal(c.Signal)
+		if err != nil {
+			return fmt.Errorf("signal %s: %w", c.Service, err)
+		}
+		if u.st.Pid == 0 {
+			return fmt.Errorf("signal %s: service is not running", c.Service)
+		}
+		killGroup(u.st.Pid, sig)
+	}
+	return nil
+}
+
+func (e *Engine) statuses(service string) ([]Status, error) {
+	if service != "" {
+		u := e.units[service]
+		if u == nil {
+			return nil, fmt.Errorf("status %s: no such service", service)
+		}
+		return []Status{e.status(u)}, nil
+	}
+	out := make([]Status, 0, len(e.units))
+	for _, n := range e.names() {
+		out = append(out, e.status(e.units[n]))
+	}
+	return out, nil
+}
+
+func (e *Engine) status(u *unit) Status {
+	s := Status{
+		Name: u.spec.Name, State: u.st.Phase.String(), Want: u.st.Want.String(),
+		Pid: u.st.Pid, Since: u.st.Since, Ready: u.st.Ready, Restarts: u.st.Restarts,
+		LastExit: u.st.report(), Oneshot: u.spec.Policy.Oneshot,
+	}
+	if u.st.Phase == PhaseWaiting {
+		s.WaitingFor = e.waitingFor(u)
+	}
+	return s
+}
+
+// addWaiter parks a wait-ready request until its services are ready, one
+// of them fails, or its timeout passes.
+func (e *Engine) addWaiter(r *request) {
+	w := &waiter{reply: r.reply}
+	if r.cmd.Service != "" {
+		if e.units[r.cmd.Service] == nil {
+			r.reply <- result{err: fmt.Errorf("wait-ready %s: no such service", r.cmd.Service)}
+			return
+		}
+		w.names = []string{r.cmd.Service}
+	}
+	if r.cmd.Timeout > 0 {
+		w.deadline = time.Now().Add(r.cmd.Timeout)
+		w.timer = time.AfterFunc(r.cmd.Timeout, func() { e.evC <- unitEvent{kind: evWaiterTimeout} })
+	}
+	e.waiters = append(e.waiters, w)
+}
+
+// checkWaiters answers the waiters that can be answered now.
+func (e *Engine) checkWaiters() {
+	kept := e.waiters[:0]
+	now := time.Now()
+	for _, w := range e.waiters {
+		done, err := e.waitState(w, now)
+		if !done {
+			kept = append(kept, w)
+			continue
+		}
+		if w.timer != nil {
+			w.timer.Stop()
+		}
+		w.reply <- e.answer("", err)
+	}
+	e.waiters = kept
+}
+
+// waitState decides a waiter: every wanted service ready (or a successful
+// oneshot), or an error naming what failed or is still not ready.
+func (e *Engine) waitState(w *waiter, now time.Time) (bool, error) {
+	if e.shutdown != nil {
+		return true, ErrShutdown
+	}
+	names := w.names
+	if names == nil {
+		names = e.names()
+	}
+	var pending, failed []string
+	for _, n := range names {
+		u := e.units[n]
+		switch {
+		case u == nil:
+			failed = append(failed, n+" (removed)")
+		case u.st.Phase == PhaseFailed:
+			failed = append(failed, fmt.Sprintf("%s (failed: %s)", n, lastExitText(u)))
+		case u.st.Ready, u.st.Phase == PhaseDone:
+		case u.st.Want == WantDown && w.names == nil:
+			// Not wanted (a down file): not waited for.
+		default:
+			pending = append(pending, n+" ("+u.st.Phase.String()+")")
+		}
+	}
+	if len(failed) > 0 {
+		return true, fmt.Errorf("services failed: %s", strings.Join(failed, ", "))
+	}
+	if len(pending) == 0 {
+		return true, nil
+	}
+	if !w.deadline.IsZero() && !now.Before(w.deadline) {
+		return true, fmt.Errorf("services not ready in time: %s", strings.Join(pending, ", "))
+	}
+	return false, nil
+}
+
+func lastExitText(u *unit) string {
+	if u.st.LastExit == nil {
+		return "never started"
+	}
+	return u.st.LastExit.String()
+}
+
+func (e *Engine) failWaiters(msg string) {
+	for _, w := range e.waiters {
+		w.reply <- result{err: errors.New(msg)}
+	}
+	e.waiters = nil
+}
+
+// rescan reads the scan directory again: new services start (unless they
+// have a down file), removed ones stop and are dropped, changed definitions
+// take effect at their next start.
+func (e *Engine) rescan() {
+	svcs, errs := Scan(e.cfg.Dir)
+	for _, err := range errs {
+		e.log.Error("invalid service", "error", err)
+	}
+	if err := CheckGraph(svcs); err != nil {
+		e.log.Error("service dependencies", "error", err)
+	}
+	seen := map[string]bool{}
+	for _, s := range svcs {
+		seen[s.Name] = true
+		if u := e.units[s.Name]; u != nil {
+			u.spec, u.removed = s, false
+			continue
+		}
+		u := &unit{spec: s, st: State{Since: time.Now()}}
+		e.units[s.Name] = u
+		if !s.Down && e.shutdown == nil {
+			e.apply(u, Event{Kind: EvUp})
+		}
+	}
+	for name, u := range e.units {
+		if !seen[name] && !u.removed {
+			u.removed = true
+			e.apply(u, Event{Kind: EvDown})
+		}
+	}
+	sort.Slice(svcs, func(i, j int) bool { return svcs[i].Name < svcs[j].Name })
+}

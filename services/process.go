@@ -1,0 +1,219 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// devNull is every service's stdin.
+var devNull = func() *os.File {
+	f, err := os.Open(os.DevNull)
+	if err != nil {
+		return nil
+	}
+	return f
+}()
+
+func fdOf(f *os.File, fallback uintptr) uintptr {
+	if f == nil {
+		return fallback
+	}
+	return f.Fd()
+}
+
+// stdio returns the three standard descriptors of a service's processes.
+func (e *Engine) stdio(name string) []uintptr {
+	var out, errf *os.File
+	if e.cfg.Output != nil {
+		out, errf = e.cfg.Output(name)
+	}
+	in := uintptr(^uint(0)) // closed
+	if devNull != nil {
+		in = devNull.Fd()
+	}
+	return []uintptr{in, fdOf(out, 1), fdOf(errf, 2)}
+}
+
+// spawn starts the run program of u. Every service starts a new session, so
+// its process group can be signalled as a whole. The pid is registered
+// before the engine reads the next exit, so a child that dies at once is
+// never mistaken for an orphan.
+func (e *Engine) spawn(u *unit) {
+	pid, err := e.startRun(u)
+	if err != nil {
+		e.message(u.spec.Name, err.Error())
+		code := 126
+		if errors.Is(err, syscall.ENOENT) {
+			code = 127
+		}
+		e.apply(u, Event{Kind: EvSpawnFailed, Status: ExitStatus{Code: code}})
+		return
+	}
+	e.pids[pid] = pidRef{unit: u, kind: pidMain}
+	e.groups[pid] = struct{}{}
+	u.pgid = pid
+	e.message(u.spec.Name, fmt.Sprintf("started (pid %d)", pid))
+	e.apply(u, Event{Kind: EvSpawned, Pid: pid})
+}
+
+func (e *Engine) startRun(u *unit) (int, error) {
+	s := u.spec
+	cred, usr, err := s.credential()
+	if err != nil {
+		return 0, fmt.Errorf("start %s: %w", s.Name, err)
+	}
+	files := e.stdio(s.Name)
+	e.seq++
+	u.spawnGen = e.seq
+	var notifyW *os.File
+	if fd := s.Readiness.NotificationFD; fd > 0 {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return 0, fmt.Errorf("start %s: notification pipe: %w", s.Name, err)
+		}
+		u.notifyR, notifyW = r, w
+		for len(files) < fd {
+			files = append(files, ^uintptr(0))
+		}
+		files = append(files, w.Fd())
+	}
+	path, argv := s.Run, []string{"./run"}
+	if len(s.Rlimits) > 0 {
+		path, argv = e.cfg.Exe, append([]string{"jinit", "rlimit-exec", rlimitArg(s.Rlimits), "--", s.Run}, argv...)
+	}
+	attr := &syscall.ProcAttr{
+		Dir:   s.Dir,
+		Env:   s.environ(os.Environ(), usr),
+		Files: files,
+		Sys:   &syscall.SysProcAttr{Setsid: true, Credential: cred},
+	}
+	pid, err := syscall.ForkExec(path, argv, attr)
+	if notifyW != nil {
+		notifyW.Close()
+	}
+	if err != nil {
+		u.stopReadiness()
+		return 0, fmt.Errorf("start %s: %w", s.Name, err)
+	}
+	return pid, nil
+}
+
+// rlimitArg encodes rlimits for `jinit rlimit-exec`: name=soft:hard,…
+func rlimitArg(rl []Rlimit) string {
+	parts := make([]string, len(rl))
+	for i, r := range rl {
+		parts[i] = fmt.Sprintf("%d=%d:%d", r.Resource, r.Soft, r.Hard)
+	}
+	return strings.Join(parts, ",")
+}
+
+// ParseRlimitArg decodes rlimitArg's output.
+func ParseRlimitArg(s string) ([]Rlimit, error) {
+	var out []Rlimit
+	for _, p := range strings.Split(s, ",") {
+		res, lim, ok := strings.Cut(p, "=")
+		soft, hard, ok2 := strings.Cut(lim, ":")
+		r, err1 := strconv.Atoi(res)
+		sv, err2 := strconv.ParseUint(soft, 10, 64)
+		hv, err3 := strconv.ParseUint(hard, 10, 64)
+		if !ok || !ok2 || err1 != nil || err2 != nil || err3 != nil {
+			return nil, fmt.Errorf("parse rlimit %q", p)
+		}
+		out = append(out, Rlimit{Resource: r, Soft: sv, Hard: hv})
+	}
+	return out, nil
+}
+
+func (e *Engine) runFinish(u *unit, st ExitStatus) {
+	s := u.spec
+	files := e.stdio(s.Name)
+	attr := &syscall.ProcAttr{
+		Dir:   s.Dir,
+		Env:   s.environ(os.Environ(), nil),
+		Files: files,
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	}
+	if cred, usr, err := s.credential(); err == nil && cred != nil {
+		attr.Sys.Credential, attr.Env = cred, s.environ(os.Environ(), usr)
+	}
+	pid, err := syscall.ForkExec(s.Finish, finishArgs(s.Name, st), attr)
+	if err != nil {
+		e.message(s.Name, fmt.Sprintf("cannot run finish: %v", err))
+		e.apply(u, Event{Kind: EvFinished, Status: ExitStatus{Code: 111}})
+		return
+	}
+	u.finishPid = pid
+	e.pids[pid] = pidRef{unit: u, kind: pidFinish}
+	e.groups[pid] = struct{}{}
+}
+
+// startReadiness begins watching for the service's readiness signal.
+func (e *Engine) startReadiness(u *unit) {
+	r := u.spec.Readiness
+	name, gen := u.spec.Name, u.spawnGen
+	ready := func() { e.evC <- unitEvent{name: name, kind: EvReady, gen: gen} }
+	every := r.Interval
+	if every <= 0 {
+		every = DefaultReadyInterval
+	}
+	switch {
+	case r.NotificationFD > 0 && u.notifyR != nil:
+		go waitNotify(u.notifyR, ready)
+	case r.TCPPort > 0:
+		ctx, cancel := context.WithCancel(context.Background())
+		u.probe = cancel
+		go probeTCP(ctx, r.TCPPort, every, ready)
+	case len(r.Check) > 0:
+		e.runCheck(u)
+	}
+}
+
+// runCheck starts one run of the check command; its exit comes back
+// through the reaper (checkDone), never through a second waiter.
+func (e *Engine) runCheck(u *unit) {
+	s := u.spec
+	path, err := exec.LookPath(s.Readiness.Check[0])
+	if err != nil && !filepath.IsAbs(s.Readiness.Check[0]) {
+		path = filepath.Join(s.Dir, s.Readiness.Check[0])
+	}
+	attr := &syscall.ProcAttr{Dir: s.Dir, Env: s.environ(os.Environ(), nil), Files: e.stdio(s.Name), Sys: &syscall.SysProcAttr{Setsid: true}}
+	pid, err := syscall.ForkExec(path, s.Readiness.Check, attr)
+	if err != nil {
+		e.message(s.Name, fmt.Sprintf("cannot run readiness check: %v", err))
+		return
+	}
+	e.pids[pid] = pidRef{unit: u, kind: pidCheck, gen: u.spawnGen}
+	e.groups[pid] = struct{}{}
+}
+
+func (e *Engine) checkDone(u *unit, gen uint64, st ExitStatus) {
+	if gen != u.spawnGen || u.st.Phase != PhaseStarting {
+		return
+	}
+	if !st.Failed() {
+		e.apply(u, Event{Kind: EvReady})
+		return
+	}
+	every := u.spec.Readiness.Interval
+	if every <= 0 {
+		every = DefaultReadyInterval
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	u.probe = cancel
+	name := u.spec.Name
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-time.After(every):
+			e.evC <- unitEvent{name: name, kind: evCheckAgain, gen: gen}
+		}
+	}()
+}
