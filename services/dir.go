@@ -156,29 +156,19 @@ type s6Files struct {
 
 func (l *loader) readS6() error {
 	s6 := &l.s6
-	if err := l.control("notification-fd", func(v string) (err error) {
-		s6.notifyFD, err = parseNotifyFD(v)
-		return err
-	}); err != nil {
-		return err
+	files := []struct {
+		name  string
+		parse func(string) error
+	}{
+		{"notification-fd", func(v string) (err error) { s6.notifyFD, err = parseNotifyFD(v); return }},
+		{"down-signal", func(v string) (err error) { s6.downSignal, err = ParseSignal(v); return }},
+		{"timeout-kill", func(v string) (err error) { s6.timeoutKill, err = parseMillis(v); return }},
+		{"timeout-finish", func(v string) (err error) { s6.timeoutFinish, err = parseMillis(v); return }},
 	}
-	if err := l.control("down-signal", func(v string) (err error) {
-		s6.downSignal, err = ParseSignal(v)
-		return err
-	}); err != nil {
-		return err
-	}
-	if err := l.control("timeout-kill", func(v string) (err error) {
-		s6.timeoutKill, err = parseMillis(v)
-		return err
-	}); err != nil {
-		return err
-	}
-	if err := l.control("timeout-finish", func(v string) (err error) {
-		s6.timeoutFinish, err = parseMillis(v)
-		return err
-	}); err != nil {
-		return err
+	for _, f := range files {
+		if err := l.control(f.name, f.parse); err != nil {
+			return err
+		}
 	}
 	// s6 reads 0 as "never kill"; jinit always escalates so that shutdown
 	// stays bounded, hence 0 keeps the default.
