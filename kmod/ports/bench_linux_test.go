@@ -60,7 +60,7 @@ func benchSetups(b *testing.B, mode string, setups ...string) {
 			jail, other := filepath.Join(parent, "jail"), filepath.Join(parent, "other")
 			mkCgroup(b, jail)
 			mkCgroup(b, other)
-			ps := benchPorts(b)
+			ps := freePorts(b, 2)
 			own, free := ps[0], ps[1]
 			dir, port := jail, own
 			if setup != "none" {
@@ -105,29 +105,6 @@ func progRuntime(b *testing.B, g *Guard) float64 {
 		}
 	}
 	return total
-}
-
-// benchPorts picks two free ports without *testing.T helpers.
-func benchPorts(b *testing.B) []uint16 {
-	var out []uint16
-	for len(out) < 2 {
-		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := unix.Bind(fd, &unix.SockaddrInet4{}); err != nil {
-			b.Fatal(err)
-		}
-		sa, err := unix.Getsockname(fd)
-		unix.Close(fd)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if p := uint16(sa.(*unix.SockaddrInet4).Port); len(out) == 0 || out[0] != p {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // benchIn runs n operations in a helper in dir and returns ns per op.

@@ -2,6 +2,7 @@ package ports
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -34,25 +35,26 @@ func needIPv6(t *testing.T) {
 	}
 }
 
-// freePorts returns n distinct high ports that are free right now for TCP
-// and UDP on IPv4 and IPv6 (the kernel picks them, we check the rest).
-func freePorts(t *testing.T, n int) []uint16 {
+// freePorts returns n distinct random ports that are free right now for
+// TCP and UDP on IPv4 and IPv6. They lie below the ephemeral range, as
+// reserved ports should (kmod/linux/README.md), so that no autobind on this
+// busy machine takes one while a test relies on it.
+func freePorts(t testing.TB, n int) []uint16 {
 	t.Helper()
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo, err := strconv.Atoi(strings.Fields(string(b))[0])
+	if err != nil || lo <= 10001 {
+		t.Fatalf("ephemeral range %q leaves no room for test ports", b)
+	}
 	var out []uint16
-	for len(out) < n {
-		fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			t.Fatal(err)
+	for tries := 0; len(out) < n; tries++ {
+		if tries > 1000 {
+			t.Fatal("no free ports below the ephemeral range")
 		}
-		if err := unix.Bind(fd, &unix.SockaddrInet6{}); err != nil {
-			t.Fatal(err)
-		}
-		sa, err := unix.Getsockname(fd)
-		unix.Close(fd)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := uint16(sa.(*unix.SockaddrInet6).Port)
+		p := uint16(10000 + rand.IntN(lo-10000))
 		if !slices.Contains(out, p) && portFree(p, unix.SOCK_STREAM) && portFree(p, unix.SOCK_DGRAM) {
 			out = append(out, p)
 		}
