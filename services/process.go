@@ -180,9 +180,15 @@ func (e *Engine) startReadiness(u *unit) {
 // through the reaper (checkDone), never through a second waiter.
 func (e *Engine) runCheck(u *unit) {
 	s := u.spec
-	path, err := exec.LookPath(s.Readiness.Check[0])
-	if err != nil && !filepath.IsAbs(s.Readiness.Check[0]) {
-		path = filepath.Join(s.Dir, s.Readiness.Check[0])
+	// A name with a slash is relative to the service directory (where the
+	// check runs), not to jinit's own; a bare name is looked up in PATH.
+	path := s.Readiness.Check[0]
+	if !strings.Contains(path, "/") {
+		if p, err := exec.LookPath(path); err == nil {
+			path = p
+		}
+	} else if !filepath.IsAbs(path) {
+		path = filepath.Join(s.Dir, path)
 	}
 	attr := &syscall.ProcAttr{Dir: s.Dir, Env: s.environ(os.Environ(), nil), Files: e.stdio(s.Name), Sys: &syscall.SysProcAttr{Setsid: true}}
 	pid, err := syscall.ForkExec(path, s.Readiness.Check, attr)
