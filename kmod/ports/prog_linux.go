@@ -126,7 +126,7 @@ func portKey(p Port) uint32 {
 // loadProgram builds and loads one program for attach type at.
 func loadProgram(p progParams, at ebpf.AttachType) (*ebpf.Program, error) {
 	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
-		Name:         "jail_" + p.kind.String() + "_bind",
+		Name:         "jails_" + p.kind.String() + "_bind", // at most 15 bytes
 		Type:         ebpf.CGroupSockAddr,
 		AttachType:   at,
 		Instructions: p.instructions(),
