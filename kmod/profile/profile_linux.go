@@ -1,0 +1,163 @@
+package profile
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// supervisorMask is SupervisorCaps as bits.
+func supervisorMask() uint64 {
+	m, err := CapMask(SupervisorCaps)
+	if err != nil {
+		panic(err) // the constant table is wrong: caught by the unit tests
+	}
+	return m
+}
+
+// Apply restricts the calling process to profile p. Call it last, right
+// before execve of jinit (or the jailed program): in the jail's namespaces,
+// after pivot_root, MaskPaths and sethostname, and while still fully root.
+//
+// Apply changes every thread of the process (AllThreadsSyscall and seccomp
+// TSYNC), so the caller need not lock its OS thread; it needs a
+// CGO_ENABLED=0 build. The order follows runc: capability and securebit
+// changes while CAP_SETPCAP is effective, seccomp last.
+//
+//   - low, medium: the bounding set becomes the profile's capabilities and
+//     inheritable/ambient are cleared, so a root exec gets exactly those
+//     and a non-root exec nothing. No no_new_privs: setuid binaries keep
+//     working, bounded by the same set.
+//   - high: no_new_privs, SECBIT_NOROOT (locked), an empty bounding set
+//     and no capabilities. With KeepForSupervisor, CAP_SETUID, CAP_SETGID,
+//     CAP_KILL and CAP_SETPCAP stay in the bounding, inheritable and
+//     ambient sets, so the exec'd jinit holds them through the ambient set;
+//     jinit calls DropForChildren before starting services.
+//
+// On error the process is left partly restricted and must not exec.
+func Apply(p Profile, opt Options) error {
+	if _, err := Parse(string(p)); err != nil || p == "" {
+		return fmt.Errorf("apply profile: unknown profile %q", p)
+	}
+	prog, err := buildFilter(p) // before any change: a broken table leaves nothing half done
+	if err != nil {
+		return fmt.Errorf("apply profile %s: %w", p, err)
+	}
+	last, err := lastCap()
+	if err != nil {
+		return fmt.Errorf("apply profile %s: %w", p, err)
+	}
+	cur, err := getCaps()
+	if err != nil {
+		return fmt.Errorf("apply profile %s: %w", p, err)
+	}
+	if cur.eff&capBit(unix.CAP_SETPCAP) == 0 {
+		return fmt.Errorf("apply profile %s: CAP_SETPCAP is not effective", p)
+	}
+	if p == High {
+		err = applyHigh(opt, last, cur)
+	} else {
+		err = applyBounded(p, last, cur)
+	}
+	if err == nil {
+		err = installFilter(prog)
+	}
+	if err == nil && p != High {
+		err = trimBounded(p, last, cur)
+	}
+	if err != nil {
+		return fmt.Errorf("apply profile %s: %w", p, err)
+	}
+	return nil
+}
+
+func applyHigh(opt Options, last int, cur capSet) error {
+	var keep uint64
+	if opt.KeepForSupervisor {
+		keep = supervisorMask() | capBit(unix.CAP_SETPCAP)
+		if cur.prm&keep != keep {
+			return fmt.Errorf("supervisor capabilities %#x not permitted (have %#x)", keep, cur.prm)
+		}
+	}
+	if err := prctlAll("set no_new_privs", unix.PR_SET_NO_NEW_PRIVS, 1, 0); err != nil {
+		return err
+	}
+	// Ambient caps must be permitted and inheritable when raised.
+	if err := setCaps(capSet{eff: cur.eff, prm: cur.prm, inh: keep}); err != nil {
+		return err
+	}
+	if err := raiseAmbient(keep); err != nil {
+		return err
+	}
+	if err := dropBounding(keep, last); err != nil {
+		return err
+	}
+	if err := prctlAll("set securebits", unix.PR_SET_SECUREBITS, highSecurebits, 0); err != nil {
+		return err
+	}
+	return setCaps(capSet{eff: keep, prm: keep, inh: keep})
+}
+
+// applyBounded applies low or medium. CAP_SYS_ADMIN stays effective until
+// the seccomp filter is in (without no_new_privs the kernel requires it);
+// trimBounded cuts the caller's own sets afterwards. The exec would do it
+// anyway (root's exec derives permitted from the bounding set); trimming
+// keeps the last steps before exec within the profile too.
+func applyBounded(p Profile, last int, cur capSet) error {
+	allow, err := allowedMask(p, last)
+	if err != nil {
+		return err
+	}
+	if err := raiseAmbient(0); err != nil {
+		return err
+	}
+	if err := dropBounding(allow, last); err != nil {
+		return err
+	}
+	return setCaps(capSet{eff: cur.eff, prm: cur.prm, inh: 0})
+}
+
+func trimBounded(p Profile, last int, cur capSet) error {
+	allow, err := allowedMask(p, last)
+	if err != nil {
+		return err
+	}
+	return setCaps(capSet{eff: cur.eff & allow, prm: cur.prm & allow})
+}
+
+// DropForChildren is called by jinit at start-up, before it starts any
+// service. It clears the ambient and inheritable sets on all threads so
+// that a service, exec'd as root or as another user, gets exactly the
+// profile. Under high (recognised by SECBIT_NOROOT) it also empties the
+// bounding set and gives up CAP_SETPCAP, keeping only CAP_SETUID, CAP_SETGID
+// and CAP_KILL effective in jinit itself: services end with no capability
+// in any set. jinit must not re-exec itself afterwards.
+func DropForChildren() error {
+	sb, err := unix.PrctlRetInt(unix.PR_GET_SECUREBITS, 0, 0, 0, 0)
+	if err != nil {
+		return fmt.Errorf("drop capabilities for children: read securebits: %w", err)
+	}
+	cur, err := getCaps()
+	if err != nil {
+		return fmt.Errorf("drop capabilities for children: %w", err)
+	}
+	if err := raiseAmbient(0); err != nil {
+		return fmt.Errorf("drop capabilities for children: %w", err)
+	}
+	next := capSet{eff: cur.eff, prm: cur.prm}
+	if sb&secbitNoRoot != 0 && cur.eff&capBit(unix.CAP_SETPCAP) != 0 {
+		last, err := lastCap()
+		if err == nil {
+			err = dropBounding(0, last)
+		}
+		if err != nil {
+			return fmt.Errorf("drop capabilities for children: %w", err)
+		}
+		next.eff &^= capBit(unix.CAP_SETPCAP)
+		next.prm &^= capBit(unix.CAP_SETPCAP)
+	}
+	if err := setCaps(next); err != nil {
+		return fmt.Errorf("drop capabilities for children: %w", err)
+	}
+	return nil
+}
