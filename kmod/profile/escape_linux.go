@@ -177,7 +177,7 @@ func checkClone3(string) syscall.Errno {
 
 func checkSetns(string) syscall.Errno { return errnoOf(unix.Setns(-1, 0)) }
 
-// checkBPF loads a program of type 0 (unspecified) with no instructions.
+// checkBPF loads a program with no instructions (E2BIG once permitted).
 func checkBPF(string) syscall.Errno {
 	var attr [128]byte
 	return sys6(unix.SYS_BPF, unix.BPF_PROG_LOAD, uintptr(unsafe.Pointer(&attr[0])), uintptr(len(attr)), 0, 0, 0)
