@@ -163,6 +163,10 @@ type jinitReport struct {
 	Service       string // wait status of the root service
 	User          string
 	Kill          int // errno of kill(SIGKILL) on a uid 65534 process
+	// Threads is how many threads jinit had after DropForChildren, and
+	// Differ lists those whose credentials differ from the caller's.
+	Threads int
+	Differ  []string
 }
 
 // runJinit: jinit PROFILE SCRATCH.
@@ -179,6 +183,9 @@ func runJinit(args []string) error {
 	if r.After, err = ReadStatus(0); err != nil {
 		return err
 	}
+	if r.Threads, r.Differ, err = threadsDiffer(r.After); err != nil {
+		return err
+	}
 	plain := filepath.Join(scratch, "plain")
 	user := &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{}}
 	r.Service = spawnWait(plain, "service "+p+" "+scratch, nil)
@@ -186,6 +193,30 @@ func runJinit(args []string) error {
 	r.Kill = killSleeper(plain, user)
 	emit("jinit", r)
 	return nil
+}
+
+// threadsDiffer compares every thread's credentials with want: they are
+// per-thread in the kernel, and Go runs on several threads.
+func threadsDiffer(want Status) (int, []string, error) {
+	tids, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return 0, nil, err
+	}
+	var differ []string
+	for _, tid := range tids {
+		b, err := os.ReadFile(filepath.Join("/proc/self/task", tid.Name(), "status"))
+		if err != nil {
+			return 0, nil, err
+		}
+		st, err := ParseStatus(string(b))
+		if err != nil {
+			return 0, nil, err
+		}
+		if st != want {
+			differ = append(differ, fmt.Sprintf("%s: %+v", tid.Name(), st))
+		}
+	}
+	return len(tids), differ, nil
 }
 
 func spawn(exe, job string, cred *syscall.Credential) (int, error) {

@@ -133,6 +133,9 @@ func TestProfilesInJail(t *testing.T) {
 			if ji.Service != "exit 0" || ji.User != "exit 0" {
 				t.Errorf("services: root %s, uid 65534 %s; want exit 0", ji.Service, ji.User)
 			}
+			if ji.Threads < 2 || len(ji.Differ) > 0 {
+				t.Errorf("jinit threads after DropForChildren: %d, differing %v", ji.Threads, ji.Differ)
+			}
 			if ji.Kill != 0 {
 				t.Errorf("jinit kill of a uid 65534 service: %v", syscall.Errno(ji.Kill))
 			}
@@ -211,9 +214,9 @@ func TestApplyRejectsUnknownProfile(t *testing.T) {
 
 func TestSharedMount(t *testing.T) {
 	for line, want := range map[string]bool{
-		"26 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw":         true,
-		"26 1 254:0 / / rw,relatime master:3 - ext4 /dev/vda rw":         false,
-		"26 1 254:0 / / rw,relatime - ext4 /dev/vda rw,shared:1":         false,
+		"26 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw":          true,
+		"26 1 254:0 / / rw,relatime master:3 - ext4 /dev/vda rw":          false,
+		"26 1 254:0 / / rw,relatime - ext4 /dev/vda rw,shared:1":          false,
 		"21 26 0:20 / /proc rw,relatime shared:5 master:2 - proc proc rw": true,
 		"short": false,
 	} {
