@@ -18,6 +18,7 @@
 /* Row kinds. */
 #define	K_PROFILE	0	/* denied from profile deny_from upward */
 #define	K_CROSS		1	/* denied across jails, in every profile */
+#define	K_PORT		2	/* the port rule: jp_bind() decides */
 
 /* deny_from: the lowest profile that denies the row. */
 #define	L	0	/* denied in low, medium and high */
@@ -147,6 +148,7 @@ static const struct jp_row jp_rows[JP_NACTIONS] = {
 	DEV(UNKNOWN, L),
 
 	NET(ALTQ, M),
+	[JP_NET_BIND] = { "network.BIND", JP_SCOPE_NETWORK, K_PORT, N, 0 },
 	NET(BIND_ANYADDR, M),	/* binding addresses the host lacks */
 	NET(FIREWALL, M),
 	NET(FORWSRCRT, M),
@@ -264,6 +266,13 @@ jp_action_is_cross(enum jp_action a)
 }
 
 bool
+jp_action_is_port(enum jp_action a)
+{
+
+	return action_valid(a) && jp_rows[a].r_kind == K_PORT;
+}
+
+bool
 jp_action_is_quiet(enum jp_action a)
 {
 
@@ -276,7 +285,7 @@ jp_profile_deny_from(enum jp_action a)
 {
 
 	if (!action_valid(a) || jp_rows[a].r_kind != K_PROFILE)
-		return -1;
+		return -1;	/* cross-jail and port rows */
 	return jp_rows[a].r_deny_from;
 }
 
@@ -311,6 +320,8 @@ jp_decide(const struct jp_subject *s, enum jp_action a, uint32_t target)
 		return JP_DENY;		/* fail closed */
 	if (r->r_kind == K_CROSS)
 		return target == s->js_jail ? JP_DEFER : JP_DENY;
+	if (r->r_kind == K_PORT)
+		return JP_DEFER;	/* the port is jp_bind()'s question */
 	return s->js_profile >= r->r_deny_from ? JP_DENY : JP_DEFER;
 }
 

@@ -165,6 +165,7 @@ static const struct {
 	{ JP_DEV_UNKNOWN, "DDD" },
 
 	{ JP_NET_ALTQ, "-DD" },
+	{ JP_NET_BIND, "P" },
 	{ JP_NET_BIND_ANYADDR, "-DD" },
 	{ JP_NET_FIREWALL, "-DD" },
 	{ JP_NET_FORWSRCRT, "-DD" },
@@ -224,6 +225,19 @@ test_profile_rows(void)
 	int want, got;
 
 	for (i = 0; i < NEXPECT; i++) {
+		CHECK(jp_action_is_port(expect[i].a) ==
+		    (expect[i].lmh[0] == 'P'), "%s port row",
+		    jp_action_name(expect[i].a));
+		if (expect[i].lmh[0] == 'P') {
+			/* jp_bind() decides; test_ports() covers it */
+			for (p = JAIL_PROFILE_LOW; p <= JAIL_PROFILE_HIGH;
+			    p++) {
+				s = subj(7, 0, p, 0);
+				CHECK(jp_decide(&s, expect[i].a, 7) ==
+				    JP_DEFER, "port row p%u", p);
+			}
+			continue;
+		}
 		if (expect[i].lmh[0] == 'X') {
 			CHECK(jp_action_is_cross(expect[i].a), "%s not cross",
 			    jp_action_name(expect[i].a));
@@ -289,6 +303,8 @@ test_fail_closed(void)
 	CHECK(jp_profile_deny_from(JP_PROC_SIGNAL) == -1, "deny_from cross");
 	CHECK(jp_profile_deny_from(JP_SYS_REBOOT) == 0, "deny_from reboot");
 	CHECK(jp_profile_deny_from(JP_SYS_SYSCTL_DESC) == 3, "deny_from desc");
+	CHECK(jp_profile_deny_from(JP_NET_BIND) == -1, "deny_from port");
+	CHECK(!jp_action_is_port(JP_NACTIONS), "port invalid");
 }
 
 /* The cross-jail rule, for every cross row and profile. */
@@ -1123,6 +1139,10 @@ markdown(void)
 		for (p = 0; p <= 2; p++) {
 			if (jp_action_is_cross((enum jp_action)a)) {
 				printf(" cross-jail |");
+				continue;
+			}
+			if (jp_action_is_port((enum jp_action)a)) {
+				printf(" port rule |");
 				continue;
 			}
 			s = subj(1, 0, (uint32_t)p, 0);

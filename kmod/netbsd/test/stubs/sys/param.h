@@ -1,0 +1,13 @@
+/*
+ * STUB for "make -f Makefile.test glue-check" only: declares just what
+ * secmodel_jail.c uses, written from the NetBSD 10 manual pages
+ * (kauth(9), secmodel(9), sysctl(9), module(9), mutex(9), kmem(9),
+ * callout(9), log(9)) and the names in the public headers.  Values
+ * are illustrative.  It checks OUR C, not NetBSD's headers.
+ */
+#ifndef _STUB_SYS_PARAM_H_
+#define _STUB_SYS_PARAM_H_
+#include <sys/types.h>
+#define	MIN(a, b)	((a) < (b) ? (a) : (b))
+#define	MAX(a, b)	((a) > (b) ? (a) : (b))
+#endif

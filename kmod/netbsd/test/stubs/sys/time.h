@@ -1,0 +1,15 @@
+/*
+ * STUB for "make -f Makefile.test glue-check" only: declares just what
+ * secmodel_jail.c uses, written from the NetBSD 10 manual pages
+ * (kauth(9), secmodel(9), sysctl(9), module(9), mutex(9), kmem(9),
+ * callout(9), log(9)) and the names in the public headers.  Values
+ * are illustrative.  It checks OUR C, not NetBSD's headers.
+ */
+#ifndef _STUB_SYS_TIME_H_
+#define _STUB_SYS_TIME_H_
+#include <sys/types.h>
+struct timeval {
+	time_t		tv_sec;
+	suseconds_t	tv_usec;
+};
+#endif

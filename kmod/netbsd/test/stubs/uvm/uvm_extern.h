@@ -1,0 +1,15 @@
+/*
+ * STUB for "make -f Makefile.test glue-check" only: declares just what
+ * secmodel_jail.c uses, written from the NetBSD 10 manual pages
+ * (kauth(9), secmodel(9), sysctl(9), module(9), mutex(9), kmem(9),
+ * callout(9), log(9)) and the names in the public headers.  Values
+ * are illustrative.  It checks OUR C, not NetBSD's headers.
+ */
+#ifndef _STUB_UVM_UVM_EXTERN_H_
+#define _STUB_UVM_UVM_EXTERN_H_
+struct pmap;
+struct vm_map { struct pmap *pmap; };
+struct vmspace { struct vm_map vm_map; };
+long	pmap_resident_count(struct pmap *);
+#define	vm_resident_count(vm)	(pmap_resident_count((vm)->vm_map.pmap))
+#endif
