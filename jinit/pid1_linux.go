@@ -4,6 +4,7 @@ import (
 	"os"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/jailsproject/jails/kmod/profile"
 	"golang.org/x/sys/unix"
 )
 
@@ -20,3 +21,8 @@ func becomeReaper(log hclog.Logger) bool {
 	}
 	return true
 }
+
+// confineChildren gives up, before any service starts, what the jail's
+// profile let jinit keep for itself (capabilities to run services as other
+// users), so that services get exactly the profile.
+func confineChildren() error { return profile.DropForChildren() }

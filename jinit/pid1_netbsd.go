@@ -16,3 +16,7 @@ func becomeReaper(log hclog.Logger) bool {
 	log.Warn("jinit is not PID 1 and NetBSD has no subreaper: orphans of services are reaped by the host's init")
 	return false
 }
+
+// confineChildren: on NetBSD the profile is enforced by secmodel_jail for
+// every process of the jail alike; jinit holds nothing extra to give up.
+func confineChildren() error { return nil }

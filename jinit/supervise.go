@@ -32,6 +32,11 @@ func supervise(ctx context.Context, o options) error {
 	os.Chdir("/")
 	becomeReaper(log)
 	exe, _ := os.Executable()
+	if o.jail != "" {
+		if err := confineChildren(); err != nil {
+			return fmt.Errorf("confine services: %w", err)
+		}
+	}
 
 	ln, err := controlListener(o)
 	if err != nil {
@@ -44,7 +49,7 @@ func supervise(ctx context.Context, o options) error {
 	defer stop()
 	go handleSignals(ctx, log, eng, stop)
 	if ln != nil {
-		srv := &control.Server{Handler: &handler{eng: eng, stop: stop}, Log: log.Named("control"), Software: "jinit " + version, Jail: o.jail}
+		srv := &control.Server{Handler: &handler{eng: eng, stop: stop}, Execer: &execer{eng: eng}, Log: log.Named("control"), Software: "jinit " + version, Jail: o.jail}
 		go func() {
 			if err := srv.Serve(ctx, ln); err != nil {
 				log.Error("control socket failed", "error", err)

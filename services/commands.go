@@ -38,12 +38,15 @@ type Reply struct {
 
 type request struct {
 	cmd   Command
+	exec  *ExecSpec
 	reply chan result
 }
 
 type result struct {
-	r   Reply
-	err error
+	r    Reply
+	err  error
+	pid  int
+	done chan ExitStatus
 }
 
 type waiter struct {
@@ -83,6 +86,10 @@ func (e *Engine) onRequest(r *request) {
 		e.beginShutdown()
 	case VerbWaitReady:
 		e.addWaiter(r)
+		return
+	case verbExec:
+		pid, done, err := e.startExec(r.exec)
+		r.reply <- result{pid: pid, done: done, err: err}
 		return
 	case VerbUp, VerbDown, VerbRestart, VerbOnce, VerbSignal:
 		err = e.operate(c)

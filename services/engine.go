@@ -54,12 +54,14 @@ const (
 	pidMain pidKind = iota
 	pidFinish
 	pidCheck
+	pidExec
 )
 
 type pidRef struct {
 	unit *unit
 	kind pidKind
 	gen  uint64
+	done chan ExitStatus // pidExec: receives the exit status
 }
 
 // New prepares an engine; Run starts it.
@@ -264,6 +266,8 @@ func (e *Engine) onExit(ex Exit) {
 	delete(e.pids, ex.Pid)
 	u, st := ref.unit, FromWaitStatus(ex.Status)
 	switch ref.kind {
+	case pidExec:
+		ref.done <- st
 	case pidMain:
 		if u.st.Pid == ex.Pid {
 			e.apply(u, Event{Kind: EvExited, Status: st})

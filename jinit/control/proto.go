@@ -56,6 +56,16 @@ type Request struct {
 	TimeoutMS int64  `json:"timeout_ms,omitempty"`
 	// FromSeq starts a log subscription (verb "logs") after this sequence.
 	FromSeq uint64 `json:"from_seq,omitempty"`
+
+	// Exec (verb "exec"): the command and how to run it.
+	Argv  []string `json:"argv,omitempty"`
+	Env   []string `json:"env,omitempty"`
+	User  string   `json:"user,omitempty"`
+	Dir   string   `json:"dir,omitempty"`
+	Shell bool     `json:"shell,omitempty"` // the user's login shell instead of Argv
+	TTY   bool     `json:"tty,omitempty"`
+	Rows  uint16   `json:"rows,omitempty"`
+	Cols  uint16   `json:"cols,omitempty"`
 }
 
 // Response answers the Request with the same ID.
@@ -131,7 +141,7 @@ var knownVerbs = map[string]bool{
 	services.VerbStatus: true, services.VerbUp: true, services.VerbDown: true,
 	services.VerbRestart: true, services.VerbOnce: true, services.VerbSignal: true,
 	services.VerbRescan: true, services.VerbShutdown: true, services.VerbWaitReady: true,
-	VerbLogs: true, VerbMetrics: true, VerbTail: true,
+	VerbLogs: true, VerbMetrics: true, VerbTail: true, VerbExec: true,
 }
 
 // Verbs beyond the engine's.
@@ -139,6 +149,7 @@ const (
 	VerbLogs    = "logs"    // subscribe to the log stream
 	VerbMetrics = "metrics" // service and supervisor telemetry
 	VerbTail    = "tail"    // the recent log buffer, without subscribing
+	VerbExec    = "exec"    // run a command in the jail (takes the connection over)
 )
 
 // DecodeRequest parses and validates a request payload.
@@ -152,6 +163,12 @@ func DecodeRequest(b []byte) (Request, error) {
 	}
 	if len(r.Service) > 255 {
 		return Request{}, fmt.Errorf("decode request: service name longer than 255 bytes")
+	}
+	if r.Verb == VerbExec && !r.Shell && len(r.Argv) == 0 {
+		return Request{}, fmt.Errorf("decode request: exec without argv")
+	}
+	if len(r.Argv) > 4096 || len(r.Env) > 4096 {
+		return Request{}, fmt.Errorf("decode request: too many argv or env entries")
 	}
 	if r.TimeoutMS < 0 {
 		return Request{}, fmt.Errorf("decode request: negative timeout_ms %d", r.TimeoutMS)

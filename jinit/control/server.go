@@ -24,10 +24,16 @@ type Streamer interface {
 	Stream(ctx context.Context, req Request, conn *Conn) error
 }
 
+// Execer takes over a connection to run a command (verb "exec").
+type Execer interface {
+	Exec(ctx context.Context, req Request, conn *Conn) error
+}
+
 // Server serves the control protocol on a listener.
 type Server struct {
 	Handler  Handler
 	Streamer Streamer // nil: the "logs" verb is refused
+	Execer   Execer   // nil: the "exec" verb is refused
 	Log      hclog.Logger
 	Software string
 	Jail     string
@@ -106,6 +112,14 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 		}
 		if req.Verb == VerbLogs {
 			s.stream(ctx, req, c)
+			return
+		}
+		if req.Verb == VerbExec {
+			if s.Execer == nil {
+				s.fatal(c, "exec not available")
+			} else if err := s.Execer.Exec(ctx, req, c); err != nil {
+				s.Log.Debug("exec ended", "error", err)
+			}
 			return
 		}
 		wg.Add(1)

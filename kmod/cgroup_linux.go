@@ -1,0 +1,292 @@
+package kmod
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Cgroup is a jail's cgroup: always a cgroup2 directory (identity for the
+// eBPF port programs, cgroup.kill, cpu.stat, populated events) and, on
+// hybrid hosts, directories in the v1 cpu, cpuacct, memory and pids
+// hierarchies so accounting and limits work where the v2 controllers are
+// not available. It is serialisable so a later command can clean up after
+// a crashed one.
+type Cgroup struct {
+	V2 string            `json:"v2"`
+	V1 map[string]string `json:"v1,omitempty"` // controller → directory
+}
+
+var v1Controllers = []string{"cpu", "cpuacct", "memory", "pids"}
+
+// cgroupLayout is what this host offers.
+type cgroupLayout struct {
+	v2Mount string            // where the cgroup2 hierarchy is mounted
+	v2Own   string            // our own cgroup2 path (from /proc/self/cgroup)
+	v1Mount map[string]string // controller → mount point
+	v1Own   map[string]string // controller → our own path
+}
+
+func detectCgroups() (*cgroupLayout, error) {
+	l := &cgroupLayout{v1Mount: map[string]string{}, v1Own: map[string]string{}}
+	for _, p := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/unified"} {
+		var fs unix.Statfs_t
+		if unix.Statfs(p, &fs) == nil && fs.Type == unix.CGROUP2_SUPER_MAGIC {
+			l.v2Mount = p
+			break
+		}
+	}
+	if l.v2Mount == "" {
+		return nil, errors.New("find cgroup2: not mounted at /sys/fs/cgroup or /sys/fs/cgroup/unified")
+	}
+	own, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return nil, fmt.Errorf("read own cgroups: %w", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(own)), "\n") {
+		f := strings.SplitN(line, ":", 3)
+		if len(f) != 3 {
+			continue
+		}
+		if f[0] == "0" && f[1] == "" {
+			l.v2Own = f[2]
+			continue
+		}
+		for _, c := range strings.Split(f[1], ",") {
+			l.v1Own[c] = f[2]
+		}
+	}
+	if l.v2Mount == "/sys/fs/cgroup" {
+		return l, nil // unified host: no v1
+	}
+	if err := l.findV1Mounts(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// findV1Mounts reads mountinfo for the v1 hierarchies of the controllers we use.
+func (l *cgroupLayout) findV1Mounts() error {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return fmt.Errorf("read mountinfo: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		pre, post, ok := strings.Cut(sc.Text(), " - ")
+		pf, qf := strings.Fields(pre), strings.Fields(post)
+		if !ok || len(pf) < 5 || len(qf) < 3 || qf[0] != "cgroup" || pf[3] != "/" {
+			continue
+		}
+		for _, opt := range strings.Split(qf[2], ",") {
+			for _, c := range v1Controllers {
+				if opt == c {
+					l.v1Mount[c] = pf[4]
+				}
+			}
+		}
+	}
+	return sc.Err()
+}
+
+// CreateCgroup makes GROUP/NAME below this process's own cgroup in every
+// hierarchy, and applies the limits. It fails if the cgroup exists (a
+// stale one must be removed by DestroyCgroup first).
+func CreateCgroup(group, name string, lim Limits) (*Cgroup, error) {
+	l, err := detectCgroups()
+	if err != nil {
+		return nil, err
+	}
+	cg := &Cgroup{V2: filepath.Join(l.v2Mount, l.v2Own, group, name), V1: map[string]string{}}
+	if err := mkdirCgroup(cg.V2); err != nil {
+		return nil, err
+	}
+	for _, c := range v1Controllers {
+		mnt, own := l.v1Mount[c], l.v1Own[c]
+		if mnt == "" {
+			continue
+		}
+		dir := filepath.Join(mnt, own, group, name)
+		if _, dup := valuesContain(cg.V1, dir); dup {
+			cg.V1[c] = dir // co-mounted (cpu,cpuacct): same directory
+			continue
+		}
+		if err := mkdirCgroup(dir); err != nil {
+			cg.Destroy()
+			return nil, err
+		}
+		cg.V1[c] = dir
+	}
+	if err := cg.setLimits(lim); err != nil {
+		cg.Destroy()
+		return nil, err
+	}
+	return cg, nil
+}
+
+func valuesContain(m map[string]string, v string) (string, bool) {
+	for k, x := range m {
+		if x == v {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+func mkdirCgroup(dir string) error {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return fmt.Errorf("create cgroup %s: %w", filepath.Dir(dir), err)
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return fmt.Errorf("create cgroup %s: %w", dir, err)
+	}
+	return nil
+}
+
+// setLimits writes the hard limits, preferring v2 controllers when the
+// parent delegates them and falling back to v1.
+func (cg *Cgroup) setLimits(lim Limits) error {
+	type knob struct {
+		set          bool
+		v2File, v2   string
+		v1Ctl, v1Fil string
+		v1           string
+	}
+	period := int64(100000)
+	knobs := []knob{
+		{lim.MemoryBytes > 0, "memory.max", fmt.Sprint(lim.MemoryBytes), "memory", "memory.limit_in_bytes", fmt.Sprint(lim.MemoryBytes)},
+		{lim.Pids > 0, "pids.max", fmt.Sprint(lim.Pids), "pids", "pids.max", fmt.Sprint(lim.Pids)},
+		{lim.CPUs > 0, "cpu.max", fmt.Sprintf("%d %d", int64(lim.CPUs*float64(period)), period), "cpu", "cpu.cfs_quota_us", fmt.Sprint(int64(lim.CPUs * float64(period)))},
+	}
+	for _, k := range knobs {
+		if !k.set {
+			continue
+		}
+		if writeFile(filepath.Join(cg.V2, k.v2File), k.v2) == nil {
+			continue
+		}
+		dir := cg.V1[k.v1Ctl]
+		if dir == "" {
+			return fmt.Errorf("set %s: no cgroup controller available on this host", k.v2File)
+		}
+		if k.v1Ctl == "cpu" {
+			writeFile(filepath.Join(dir, "cpu.cfs_period_us"), fmt.Sprint(period))
+		}
+		if err := writeFile(filepath.Join(dir, k.v1Fil), k.v1); err != nil {
+			return fmt.Errorf("set %s: %w", k.v1Fil, err)
+		}
+	}
+	return nil
+}
+
+func writeFile(path, v string) error {
+	return os.WriteFile(path, []byte(v), 0o644)
+}
+
+// AddProc moves pid into the v1 hierarchies (the v2 placement happens at
+// clone time through CLONE_INTO_CGROUP).
+func (cg *Cgroup) AddProc(pid int) error {
+	seen := map[string]bool{}
+	for c, dir := range cg.V1 {
+		if seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		if err := writeFile(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(pid)); err != nil {
+			return fmt.Errorf("join %s cgroup: %w", c, err)
+		}
+	}
+	return nil
+}
+
+// Procs lists the processes of the jail (v2, recursively).
+func (cg *Cgroup) Procs() []int {
+	var out []int
+	filepath.WalkDir(cg.V2, func(p string, d os.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil
+		}
+		b, _ := os.ReadFile(filepath.Join(p, "cgroup.procs"))
+		for _, f := range strings.Fields(string(b)) {
+			if n, err := strconv.Atoi(f); err == nil {
+				out = append(out, n)
+			}
+		}
+		return nil
+	})
+	return out
+}
+
+// Kill kills every process of the jail and waits (bounded) until none is left.
+func (cg *Cgroup) Kill(within time.Duration) error {
+	if _, err := os.Stat(cg.V2); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	deadline := time.Now().Add(within)
+	for {
+		procs := cg.Procs()
+		if len(procs) == 0 {
+			return nil
+		}
+		if writeFile(filepath.Join(cg.V2, "cgroup.kill"), "1") != nil {
+			for _, p := range procs {
+				syscall.Kill(p, syscall.SIGKILL)
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("kill jail processes: %d still alive after %s", len(procs), within)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Destroy kills what is left and removes the cgroup directories, and the
+// group directory above them once it is empty. Missing directories are fine.
+func (cg *Cgroup) Destroy() error {
+	var errs []error
+	if err := cg.Kill(5 * time.Second); err != nil {
+		errs = append(errs, err)
+	}
+	dirs := []string{cg.V2}
+	for _, d := range cg.V1 {
+		dirs = append(dirs, d)
+	}
+	for _, d := range dirs {
+		if err := rmdirRetry(d); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		os.Remove(filepath.Dir(d)) // the group: only succeeds when empty
+	}
+	return errors.Join(errs...)
+}
+
+// rmdirRetry removes a cgroup directory; right after the last process
+// exits the kernel may still report it busy for a moment.
+func rmdirRetry(dir string) error {
+	for i := 0; ; i++ {
+		err := syscall.Rmdir(dir)
+		if err == nil || errors.Is(err, syscall.ENOENT) {
+			return nil
+		}
+		if !errors.Is(err, syscall.EBUSY) || i >= 100 {
+			return fmt.Errorf("remove cgroup %s: %w", dir, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Exists reports whether the jail's v2 cgroup is still there.
+func (cg *Cgroup) Exists() bool {
+	_, err := os.Stat(cg.V2)
+	return err == nil
+}

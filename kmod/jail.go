@@ -1,0 +1,85 @@
+// Package kmod is the kernel side of a jail: on Linux a cgroup, new
+// namespaces and a composed root (this package), eBPF port ownership
+// (kmod/ports) and security profiles (kmod/profile); on NetBSD the
+// secmodel_jail kernel module (kmod/netbsd, kmod/secmodel).
+package kmod
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Mount is an extra bind mount into a jail.
+type Mount struct {
+	Src string `json:"src"`
+	Dst string `json:"dst"`
+	RO  bool   `json:"ro"`
+}
+
+// ParseMount parses SRC:DST[:ro].
+func ParseMount(s string) (Mount, error) {
+	parts := strings.Split(s, ":")
+	m := Mount{}
+	switch {
+	case len(parts) == 2:
+	case len(parts) == 3 && (parts[2] == "ro" || parts[2] == "rw"):
+		m.RO = parts[2] == "ro"
+	default:
+		return m, fmt.Errorf("mount %q: want SRC:DST[:ro]", s)
+	}
+	m.Src, m.Dst = parts[0], parts[1]
+	if !strings.HasPrefix(m.Src, "/") || !strings.HasPrefix(m.Dst, "/") {
+		return m, fmt.Errorf("mount %q: SRC and DST must be absolute paths", s)
+	}
+	if m.Dst == "/" || strings.Contains("/"+m.Dst+"/", "/../") {
+		return m, fmt.Errorf("mount %q: DST must be below / and free of ..", s)
+	}
+	return m, nil
+}
+
+func (m Mount) String() string {
+	s := m.Src + ":" + m.Dst
+	if m.RO {
+		s += ":ro"
+	}
+	return s
+}
+
+// Limits are optional hard resource limits; zero means none.
+type Limits struct {
+	MemoryBytes int64   `json:"memory_bytes,omitempty"`
+	CPUs        float64 `json:"cpus,omitempty"`
+	Pids        int64   `json:"pids,omitempty"`
+}
+
+// Spec is everything needed to build a jail's kernel state.
+type Spec struct {
+	Name     string  `json:"name"`
+	Hostname string  `json:"hostname"`
+	Root     string  `json:"root,omitempty"` // prepared root used as the read-only base; "" = the host's /usr /bin /sbin /lib*
+	Writable string  `json:"writable"`       // the jail's writable layer: etc var tmp home root
+	Mounts   []Mount `json:"mounts,omitempty"`
+	NetNone  bool    `json:"net_none,omitempty"`
+	Profile  string  `json:"profile"`
+	Jinit    string  `json:"jinit"` // host path of the jinit binary, bound read-only into the jail
+	Mnt      string  `json:"mnt"`   // an empty host directory used as the mount point of the new root
+	Debug    bool    `json:"debug,omitempty"`
+}
+
+// WritableDirs are the directories of the jail's writable layer.
+var WritableDirs = []string{"etc", "var", "tmp", "home", "root"}
+
+// JinitPath is where jinit is found inside a jail.
+const JinitPath = "/run/jinit"
+
+// Usage is a jail's kernel accounting.
+type Usage struct {
+	CPU       time.Duration `json:"cpu_ns"`
+	Procs     int           `json:"procs"`
+	Tasks     int           `json:"tasks,omitempty"`
+	MemBytes  int64         `json:"mem_bytes"`
+	MemLimit  int64         `json:"mem_limit_bytes,omitempty"`
+	PidsLimit int64         `json:"pids_limit,omitempty"`
+	CPULimit  float64       `json:"cpu_limit,omitempty"`
+}

@@ -1,0 +1,108 @@
+package kmod
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Process is a jail's first process: the stage, which becomes jinit.
+type Process struct {
+	Cmd   *exec.Cmd
+	specW *os.File
+	errR  *os.File
+}
+
+// Spawn starts the stage in new namespaces, inside the jail's cgroup, and
+// leaves it waiting for Release. control becomes jinit's listening control
+// socket (fd 3); console receives jinit's own output. The caller must keep
+// the calling OS thread alive while the jail runs (runtime.LockOSThread):
+// the stage's parent-death signal fires when the thread that forked it
+// exits.
+func Spawn(spec Spec, cg *Cgroup, control, console *os.File) (*Process, error) {
+	specR, specW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("spawn jail: %w", err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		specR.Close()
+		specW.Close()
+		return nil, fmt.Errorf("spawn jail: %w", err)
+	}
+	defer specR.Close()
+	defer errW.Close()
+	flags := uintptr(syscall.CLONE_NEWPID | syscall.CLONE_NEWNS | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC)
+	if spec.NetNone {
+		flags |= syscall.CLONE_NEWNET
+	}
+	p := &Process{specW: specW, errR: errR}
+	cmd := func(intoCgroup int) *exec.Cmd {
+		c := exec.Command("/proc/self/exe", StageArg, spec.Name)
+		c.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+		c.Stdin, c.Stdout, c.Stderr = nil, console, console
+		c.ExtraFiles = []*os.File{control, specR, errW}
+		c.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Pdeathsig: syscall.SIGKILL, Setsid: true}
+		if intoCgroup >= 0 {
+			c.SysProcAttr.UseCgroupFD, c.SysProcAttr.CgroupFD = true, intoCgroup
+		}
+		return c
+	}
+	cgfd, err := unix.Open(cg.V2, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open cgroup %s: %w", cg.V2, err)
+	}
+	defer unix.Close(cgfd)
+	p.Cmd = cmd(cgfd)
+	err = p.Cmd.Start()
+	if err != nil && cloneIntoUnsupported(err) {
+		// Kernels or seccomp policies without clone3 / CLONE_INTO_CGROUP:
+		// start outside and move it in before it is released.
+		p.Cmd = cmd(-1)
+		if err = p.Cmd.Start(); err == nil {
+			err = writeFile(filepath.Join(cg.V2, "cgroup.procs"), strconv.Itoa(p.Cmd.Process.Pid))
+		}
+	}
+	if err == nil {
+		err = cg.AddProc(p.Cmd.Process.Pid)
+	}
+	if err != nil {
+		if p.Cmd.Process != nil {
+			p.Cmd.Process.Kill()
+			p.Cmd.Wait()
+		}
+		specW.Close()
+		errR.Close()
+		return nil, fmt.Errorf("spawn jail: %w", err)
+	}
+	return p, nil
+}
+
+func cloneIntoUnsupported(err error) bool {
+	return errors.Is(err, errors.ErrUnsupported) || errors.Is(err, syscall.ENOSYS) ||
+		errors.Is(err, syscall.E2BIG) || errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.EBUSY)
+}
+
+// Release hands the stage its spec; it returns once jinit has been exec'd,
+// or with the stage's error.
+func (p *Process) Release(spec Spec) error {
+	err := json.NewEncoder(p.specW).Encode(spec)
+	p.specW.Close()
+	if err != nil {
+		return fmt.Errorf("release jail stage: %w", err)
+	}
+	msg, _ := io.ReadAll(io.LimitReader(p.errR, 64<<10))
+	p.errR.Close()
+	if len(msg) > 0 {
+		return fmt.Errorf("set up jail: %s", msg)
+	}
+	return nil
+}

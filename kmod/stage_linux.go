@@ -1,0 +1,328 @@
+package kmod
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// The stage is the first process of a new jail: jailctl re-executes itself
+// with new PID, mount, UTS and IPC namespaces, and the stage — PID 1 of the
+// new PID namespace, still with full privileges — composes the root, pivots
+// into it and execs jinit, which stays PID 1. It runs only in the new
+// mount namespace, which it makes private before anything else, so nothing
+// it mounts can reach the host.
+
+// StageArg is argv[1] of the stage process.
+const StageArg = "__jail_stage"
+
+// Descriptors the stage inherits.
+const (
+	stageControlFD = 3 // the host-side listening control socket, passed on to jinit
+	stageSpecFD    = 4 // the Spec as JSON; EOF releases the stage
+	stageErrFD     = 5 // close-on-exec: empty at exec of jinit, else the error
+)
+
+// IsStage reports whether this process was started as a jail stage.
+func IsStage() bool { return len(os.Args) > 1 && os.Args[1] == StageArg }
+
+// StageMain runs the stage and never returns.
+func StageMain() {
+	errw := os.NewFile(stageErrFD, "stage-errors")
+	syscall.CloseOnExec(stageErrFD)
+	err := stage()
+	fmt.Fprintf(errw, "%v", err)
+	os.Exit(1)
+}
+
+func stage() error {
+	var spec Spec
+	specR := os.NewFile(stageSpecFD, "stage-spec")
+	b, err := io.ReadAll(io.LimitReader(specR, 1<<20))
+	specR.Close()
+	if err != nil {
+		return fmt.Errorf("read jail spec: %w", err)
+	}
+	if err := json.Unmarshal(b, &spec); err != nil {
+		return fmt.Errorf("decode jail spec: %w", err)
+	}
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("make mounts private: %w", err)
+	}
+	// Open what must survive the pivot: sources of extra mounts and jinit.
+	// They are mounted afterwards from /proc/self/fd, so mount points are
+	// resolved inside the jail's root, where its own symlinks cannot point
+	// at the host.
+	jinit, err := unix.Open(spec.Jinit, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open jinit %s: %w", spec.Jinit, err)
+	}
+	srcs := make([]int, len(spec.Mounts))
+	for i, m := range spec.Mounts {
+		if srcs[i], err = unix.Open(m.Src, unix.O_PATH|unix.O_CLOEXEC, 0); err != nil {
+			return fmt.Errorf("open mount source %s: %w", m.Src, err)
+		}
+	}
+	if err := composeRoot(&spec); err != nil {
+		return err
+	}
+	if err := pivot(spec.Mnt); err != nil {
+		return err
+	}
+	if err := mountAfterPivot(&spec, jinit, srcs); err != nil {
+		return err
+	}
+	if err := unix.Sethostname([]byte(spec.Hostname)); err != nil {
+		return fmt.Errorf("set hostname: %w", err)
+	}
+	if err := confine(&spec); err != nil {
+		return err
+	}
+	args := []string{"jinit", "--services", "/etc/service", "--control-fd", strconv.Itoa(stageControlFD), "--jail", spec.Name}
+	if spec.Debug {
+		args = append(args, "--debug")
+	}
+	env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "JAIL_NAME=" + spec.Name}
+	return fmt.Errorf("exec jinit: %w", unix.Exec(JinitPath, args, env))
+}
+
+// composeRoot builds the jail's root on a tmpfs at spec.Mnt: the read-only
+// base (the host's /usr /bin /sbin /lib*, or every top-level entry of a
+// prepared root), the writable layer, /dev, /proc, /sys and /run.
+func composeRoot(s *Spec) error {
+	r := s.Mnt
+	if err := unix.Mount("jail", r, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755,size=1m"); err != nil {
+		return fmt.Errorf("mount root tmpfs on %s: %w", r, err)
+	}
+	base, entries := "/", []string{"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"}
+	if s.Root != "" {
+		base, entries = s.Root, nil
+		ents, err := os.ReadDir(s.Root)
+		if err != nil {
+			return fmt.Errorf("read root %s: %w", s.Root, err)
+		}
+		for _, e := range ents {
+			entries = append(entries, e.Name())
+		}
+	}
+	for _, name := range entries {
+		if isOverlaid(name) {
+			continue
+		}
+		if err := bindBase(filepath.Join(base, name), filepath.Join(r, name)); err != nil {
+			return err
+		}
+	}
+	for _, d := range WritableDirs {
+		if err := bindDir(filepath.Join(s.Writable, d), filepath.Join(r, d), unix.MS_NOSUID|unix.MS_NODEV); err != nil {
+			return err
+		}
+	}
+	if err := makeDev(filepath.Join(r, "dev")); err != nil {
+		return err
+	}
+	mounts := []struct {
+		dst, fstype, data string
+		flags             uintptr
+	}{
+		{"proc", "proc", "", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC},
+		{"run", "tmpfs", "mode=0755,size=64m", unix.MS_NOSUID | unix.MS_NODEV},
+	}
+	for _, m := range mounts {
+		if err := mountAt(r, m.dst, m.fstype, m.data, m.flags); err != nil {
+			return err
+		}
+	}
+	// /sys read-only. A fresh sysfs needs a network namespace of our own;
+	// with the host's network, bind the host's and make it read-only.
+	if s.NetNone {
+		return mountAt(r, "sys", "sysfs", "", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC|unix.MS_RDONLY)
+	}
+	return bindBase("/sys", filepath.Join(r, "sys"))
+}
+
+func isOverlaid(name string) bool {
+	switch name {
+	case "dev", "proc", "sys", "run":
+		return true
+	}
+	for _, d := range WritableDirs {
+		if d == name {
+			return true
+		}
+	}
+	return false
+}
+
+func mountAt(root, dst, fstype, data string, flags uintptr) error {
+	p := filepath.Join(root, dst)
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		return fmt.Errorf("create /%s: %w", dst, err)
+	}
+	if err := unix.Mount(fstype, p, fstype, flags, data); err != nil {
+		return fmt.Errorf("mount %s on /%s: %w", fstype, dst, err)
+	}
+	return nil
+}
+
+// bindBase binds one base entry read-only; a symlink (merged /usr) is
+// recreated as a symlink, a file as a file.
+func bindBase(src, dst string) error {
+	fi, err := os.Lstat(src)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("base %s: %w", src, err)
+	}
+	if fi.Mode()&os.ModeSymlink != 0 {
+		target, err := os.Readlink(src)
+		if err != nil {
+			return fmt.Errorf("base %s: %w", src, err)
+		}
+		return os.Symlink(target, dst)
+	}
+	if !fi.IsDir() {
+		f, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return fmt.Errorf("base %s: %w", src, err)
+		}
+		f.Close()
+	} else if err := os.Mkdir(dst, 0o755); err != nil {
+		return fmt.Errorf("base %s: %w", src, err)
+	}
+	return bindRO(src, dst)
+}
+
+func bindRO(src, dst string) error {
+	if err := unix.Mount(src, dst, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind %s: %w", src, err)
+	}
+	if err := unix.Mount("", dst, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, ""); err != nil {
+		// Keep nosuid/nodev off if the source mount lacks them: a plain
+		// read-only remount is still what matters here.
+		if err := unix.Mount("", dst, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY, ""); err != nil {
+			return fmt.Errorf("make %s read-only: %w", dst, err)
+		}
+	}
+	return nil
+}
+
+func bindDir(src, dst string, flags uintptr) error {
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dst, err)
+	}
+	if err := unix.Mount(src, dst, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind %s: %w", src, err)
+	}
+	if err := unix.Mount("", dst, "", unix.MS_REMOUNT|unix.MS_BIND|flags, ""); err != nil {
+		return fmt.Errorf("remount %s: %w", dst, err)
+	}
+	return nil
+}
+
+// makeDev builds a minimal /dev: a tmpfs with the harmless character
+// devices, a private devpts instance, /dev/shm and the usual links.
+func makeDev(dev string) error {
+	if err := os.Mkdir(dev, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("create /dev: %w", err)
+	}
+	if err := unix.Mount("tmpfs", dev, "tmpfs", unix.MS_NOSUID|unix.MS_NOEXEC, "mode=0755,size=64k"); err != nil {
+		return fmt.Errorf("mount /dev: %w", err)
+	}
+	old := unix.Umask(0)
+	defer unix.Umask(old)
+	nodes := []struct {
+		name         string
+		major, minor uint32
+	}{{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}}
+	for _, n := range nodes {
+		if err := unix.Mknod(filepath.Join(dev, n.name), unix.S_IFCHR|0o666, int(unix.Mkdev(n.major, n.minor))); err != nil {
+			return fmt.Errorf("create /dev/%s: %w", n.name, err)
+		}
+	}
+	for _, d := range []string{"pts", "shm"} {
+		if err := os.Mkdir(filepath.Join(dev, d), 0o755); err != nil {
+			return fmt.Errorf("create /dev/%s: %w", d, err)
+		}
+	}
+	if err := unix.Mount("devpts", filepath.Join(dev, "pts"), "devpts", unix.MS_NOSUID|unix.MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620"); err != nil {
+		return fmt.Errorf("mount /dev/pts: %w", err)
+	}
+	if err := unix.Mount("shm", filepath.Join(dev, "shm"), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777,size=64m"); err != nil {
+		return fmt.Errorf("mount /dev/shm: %w", err)
+	}
+	links := [][2]string{{"pts/ptmx", "ptmx"}, {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}}
+	for _, l := range links {
+		if err := os.Symlink(l[0], filepath.Join(dev, l[1])); err != nil {
+			return fmt.Errorf("link /dev/%s: %w", l[1], err)
+		}
+	}
+	return nil
+}
+
+// pivot makes root the new / and detaches the old one.
+func pivot(root string) error {
+	if err := unix.Chdir(root); err != nil {
+		return fmt.Errorf("enter new root: %w", err)
+	}
+	if err := unix.PivotRoot(".", "."); err != nil {
+		return fmt.Errorf("pivot_root: %w", err)
+	}
+	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
+		return fmt.Errorf("detach old root: %w", err)
+	}
+	return unix.Chdir("/")
+}
+
+// mountAfterPivot binds jinit and the extra mounts from descriptors opened
+// before the pivot; mount points are resolved inside the jail.
+func mountAfterPivot(s *Spec, jinit int, srcs []int) error {
+	if err := bindFD(jinit, JinitPath, true); err != nil {
+		return err
+	}
+	for i, m := range s.Mounts {
+		if err := bindFD(srcs[i], m.Dst, m.RO); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func bindFD(fd int, dst string, ro bool) error {
+	src := "/proc/self/fd/" + strconv.Itoa(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("stat source of %s: %w", dst, err)
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			return fmt.Errorf("create mount point %s: %w", dst, err)
+		}
+	} else {
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fmt.Errorf("create mount point %s: %w", dst, err)
+		}
+		f, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return fmt.Errorf("create mount point %s: %w", dst, err)
+		}
+		f.Close()
+	}
+	if err := unix.Mount(src, dst, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind %s: %w", dst, err)
+	}
+	if ro {
+		if err := unix.Mount("", dst, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY, ""); err != nil {
+			return fmt.Errorf("make %s read-only: %w", dst, err)
+		}
+	}
+	unix.Close(fd)
+	return nil
+}
