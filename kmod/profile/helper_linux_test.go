@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +24,8 @@ import (
 //	       service and a uid 65534 sleeper it kills (CAP_KILL)
 //	service  runs EscapeChecks as root under the profile
 //	user   uid 65534: reports, then execs a setuid-root copy (suid)
+//	fcap   copies with every file capability (setcap all=p, all=ep),
+//	       run as uid 65534 by jinit
 //
 // Every role writes one line "ROLE JSON" to stdout, which the test reads.
 const helperEnv = "JAILS_PROFILE_HELPER"
@@ -61,8 +64,8 @@ func runHelper(args []string) error {
 		return runService(args[1:])
 	case "user":
 		return runUser(args[1:])
-	case "suid":
-		return reportStatus("suid")
+	case "suid", "fcap":
+		return reportStatus(args[0])
 	case "sleep":
 		time.Sleep(time.Hour) // killed by jinit
 		return nil
@@ -120,8 +123,9 @@ func runStage(args []string) error {
 	return unix.Exec(self, []string{self}, []string{helperEnv + "=" + next})
 }
 
-// prepareScratch mounts a tmpfs (suid allowed) over scratch with a plain
-// and a setuid-root copy of the test binary and a checks directory.
+// prepareScratch mounts a tmpfs (suid allowed) over scratch with copies of
+// the test binary (plain, setuid-root, with file capabilities) and a
+// checks directory.
 func prepareScratch(scratch string) error {
 	if err := unix.Mount("scratch", scratch, "tmpfs", 0, "mode=0755,size=256m"); err != nil {
 		return fmt.Errorf("mount scratch: %w", err)
@@ -135,7 +139,31 @@ func prepareScratch(scratch string) error {
 			return err
 		}
 	}
+	for name, effective := range map[string]bool{"fcap": false, "fcapeff": true} {
+		f := filepath.Join(scratch, name)
+		if err := copyFile(exe, f, 0o755); err != nil {
+			return err
+		}
+		if err := unix.Setxattr(f, "security.capability", allFileCaps(effective), 0); err != nil {
+			return fmt.Errorf("set file capabilities: %w", err)
+		}
+	}
 	return os.Mkdir(filepath.Join(scratch, "checks"), 0o755)
+}
+
+// allFileCaps is a vfs_cap_data (revision 2) granting every capability as
+// permitted, with or without the effective bit: what `setcap all=p` or
+// `setcap all=ep` writes.
+func allFileCaps(effective bool) []byte {
+	b := make([]byte, 20)
+	magic := uint32(0x02000000) // VFS_CAP_REVISION_2
+	if effective {
+		magic |= 0x1 // VFS_CAP_FLAGS_EFFECTIVE
+	}
+	binary.LittleEndian.PutUint32(b[0:], magic)
+	binary.LittleEndian.PutUint32(b[4:], 0xffffffff)  // permitted, caps 0-31
+	binary.LittleEndian.PutUint32(b[12:], 0xffffffff) // permitted, caps 32-63
+	return b
 }
 
 func copyFile(src, dst string, mode os.FileMode) error {
@@ -162,6 +190,9 @@ type jinitReport struct {
 	Before, After Status
 	Service       string // wait status of the root service
 	User          string
+	// Fcap and FcapEff: a file-capability binary (all=p, all=ep) run as
+	// uid 65534.
+	Fcap, FcapEff string
 	Kill          int // errno of kill(SIGKILL) on a uid 65534 process
 	// Threads is how many threads jinit had after DropForChildren, and
 	// Differ lists those whose credentials differ from the caller's.
@@ -190,6 +221,8 @@ func runJinit(args []string) error {
 	user := &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{}}
 	r.Service = spawnWait(plain, "service "+p+" "+scratch, nil)
 	r.User = spawnWait(plain, "user "+p+" "+scratch, user)
+	r.Fcap = spawnWait(filepath.Join(scratch, "fcap"), "fcap", user)
+	r.FcapEff = spawnWait(filepath.Join(scratch, "fcapeff"), "fcap", user)
 	r.Kill = killSleeper(plain, user)
 	emit("jinit", r)
 	return nil

@@ -104,11 +104,12 @@ func TestProfilesInJail(t *testing.T) {
 			lines := runRole(t, "stage "+string(p)+" "+scratchDir(t)+" keep", jailFlags)
 			var ji jinitReport
 			var svc serviceReport
-			var user, suid Status
+			var user, suid, fcap Status
 			decode(t, lines, "jinit", &ji)
 			decode(t, lines, "service", &svc)
 			decode(t, lines, "user", &user)
 			decode(t, lines, "suid", &suid)
+			decode(t, lines, "fcap", &fcap)
 
 			allow := capMask(t, AllowedCaps(p)...) & self.CapBnd
 			if p == High {
@@ -121,6 +122,8 @@ func TestProfilesInJail(t *testing.T) {
 				wantStatus(t, "uid 65534 service", user, Status{Uid: 65534, Euid: 65534, NoNewPrivs: true, Seccomp: 2})
 				wantStatus(t, "setuid-root exec by uid 65534", suid, Status{Uid: 65534, Euid: 65534,
 					NoNewPrivs: true, Seccomp: 2})
+				wantStatus(t, "file-capability exec by uid 65534", fcap, Status{Uid: 65534, Euid: 65534,
+					NoNewPrivs: true, Seccomp: 2})
 			} else {
 				root := Status{CapPrm: allow, CapEff: allow, CapBnd: allow, Seccomp: 2}
 				wantStatus(t, "jinit before DropForChildren", ji.Before, root)
@@ -129,9 +132,16 @@ func TestProfilesInJail(t *testing.T) {
 				wantStatus(t, "uid 65534 service", user, Status{Uid: 65534, Euid: 65534, CapBnd: allow, Seccomp: 2})
 				wantStatus(t, "setuid-root exec by uid 65534", suid, Status{Uid: 65534, Euid: 0,
 					CapPrm: allow, CapEff: allow, CapBnd: allow, Seccomp: 2})
+				wantStatus(t, "file-capability exec by uid 65534", fcap, Status{Uid: 65534, Euid: 65534,
+					CapPrm: allow, CapBnd: allow, Seccomp: 2})
 			}
-			if ji.Service != "exit 0" || ji.User != "exit 0" {
-				t.Errorf("services: root %s, uid 65534 %s; want exit 0", ji.Service, ji.User)
+			if ji.Service != "exit 0" || ji.User != "exit 0" || ji.Fcap != "exit 0" {
+				t.Errorf("services: root %s, uid 65534 %s, file caps %s; want exit 0", ji.Service, ji.User, ji.Fcap)
+			}
+			// The kernel refuses to exec a capability-dumb binary (effective
+			// bit) that would not get all its permitted capabilities.
+			if ji.FcapEff != "start: operation not permitted" {
+				t.Errorf("exec of an all=ep binary: %s; want EPERM", ji.FcapEff)
 			}
 			if ji.Threads < 2 || len(ji.Differ) > 0 {
 				t.Errorf("jinit threads after DropForChildren: %d, differing %v", ji.Threads, ji.Differ)
