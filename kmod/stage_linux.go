@@ -20,18 +20,12 @@ import (
 // mount namespace, which it makes private before anything else, so nothing
 // it mounts can reach the host.
 
-// StageArg is argv[1] of the stage process.
-const StageArg = "__jail_stage"
-
 // Descriptors the stage inherits.
 const (
 	stageControlFD = 3 // the host-side listening control socket, passed on to jinit
 	stageSpecFD    = 4 // the Spec as JSON; EOF releases the stage
 	stageErrFD     = 5 // close-on-exec: empty at exec of jinit, else the error
 )
-
-// IsStage reports whether this process was started as a jail stage.
-func IsStage() bool { return len(os.Args) > 1 && os.Args[1] == StageArg }
 
 // StageMain runs the stage and never returns.
 func StageMain() {
@@ -56,18 +50,18 @@ func stage() error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("make mounts private: %w", err)
 	}
-	// Open what must survive the pivot: sources of extra mounts and jinit.
-	// They are mounted afterwards from /proc/self/fd, so mount points are
+	// Detached copies of what must be mounted after the pivot (jinit and
+	// the extra mounts): they are attached afterwards, so mount points are
 	// resolved inside the jail's root, where its own symlinks cannot point
 	// at the host.
-	jinit, err := unix.Open(spec.Jinit, unix.O_PATH|unix.O_CLOEXEC, 0)
+	jinit, err := cloneTree(spec.Jinit)
 	if err != nil {
-		return fmt.Errorf("open jinit %s: %w", spec.Jinit, err)
+		return err
 	}
 	srcs := make([]int, len(spec.Mounts))
 	for i, m := range spec.Mounts {
-		if srcs[i], err = unix.Open(m.Src, unix.O_PATH|unix.O_CLOEXEC, 0); err != nil {
-			return fmt.Errorf("open mount source %s: %w", m.Src, err)
+		if srcs[i], err = cloneTree(m.Src); err != nil {
+			return err
 		}
 	}
 	if err := composeRoot(&spec); err != nil {
@@ -295,8 +289,17 @@ func mountAfterPivot(s *Spec, jinit int, srcs []int) error {
 	return nil
 }
 
+// cloneTree makes a detached copy of the mount tree at path (open_tree
+// with OPEN_TREE_CLONE, Linux 5.2), to be attached later with move_mount.
+func cloneTree(path string) (int, error) {
+	fd, err := unix.OpenTree(unix.AT_FDCWD, path, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
+	if err != nil {
+		return -1, fmt.Errorf("clone mount of %s: %w", path, err)
+	}
+	return fd, nil
+}
+
 func bindFD(fd int, dst string, ro bool) error {
-	src := "/proc/self/fd/" + strconv.Itoa(fd)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		return fmt.Errorf("stat source of %s: %w", dst, err)
@@ -315,14 +318,14 @@ func bindFD(fd int, dst string, ro bool) error {
 		}
 		f.Close()
 	}
-	if err := unix.Mount(src, dst, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-		return fmt.Errorf("bind %s: %w", dst, err)
+	if err := unix.MoveMount(fd, "", unix.AT_FDCWD, dst, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+		return fmt.Errorf("attach mount at %s: %w", dst, err)
 	}
+	unix.Close(fd)
 	if ro {
 		if err := unix.Mount("", dst, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY, ""); err != nil {
 			return fmt.Errorf("make %s read-only: %w", dst, err)
 		}
 	}
-	unix.Close(fd)
 	return nil
 }

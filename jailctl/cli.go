@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+const usage = `usage: jailctl [--state-dir DIR] [--debug] COMMAND [ARGS]
+
+  create NAME [--root DIR] [--profile low|medium|high] [--port 8080[/tcp|/udp]]...
+              [--services DIR] [--hostname H] [--autostart] [--mount SRC:DST[:ro]]...
+              [--memory 512M] [--cpus 1.5] [--pids 256] [--net host|none] [--allow-unreserved-ports]
+  start NAME...|--all [--timeout 60s]     start and wait until the services are ready
+  run NAME                                the same in the foreground; SIGTERM stops the jail
+  stop NAME...|--all [--timeout 30s]
+  restart NAME...|--all
+  destroy NAME [--force]
+  list [--json]                           (alias: jls)
+  status NAME [--json]
+  svc NAME SERVICE up|down|restart|once|signal SIG
+  exec NAME [-t] [-u USER] [--] CMD...    (alias: jexec)
+  attach NAME [-u USER]
+`
+
+// env carries what every command needs.
+type env struct {
+	st     *Store
+	log    hclog.Logger
+	stdout io.Writer
+	stderr io.Writer
+	self   string // this executable, re-executed as the keeper
+}
+
+func run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("jailctl", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	stateDir := fs.String("state-dir", os.Getenv("JAILS_STATE_DIR"), "put lib, run and log under DIR")
+	debug := fs.Bool("debug", false, "verbose diagnostics")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if fs.NArg() == 0 {
+		return usageError{"no command"}
+	}
+	lvl := hclog.Warn
+	if *debug {
+		lvl = hclog.Debug
+	}
+	self, _ := os.Executable()
+	e := &env{
+		st:     NewStore(*stateDir),
+		log:    hclog.New(&hclog.LoggerOptions{Name: "jailctl", Output: os.Stderr, Level: lvl}),
+		stdout: os.Stdout, stderr: os.Stderr, self: self,
+	}
+	cmd, rest := fs.Arg(0), fs.Args()[1:]
+	h, ok := commands[cmd]
+	if !ok {
+		return usageError{fmt.Sprintf("unknown command %q", cmd)}
+	}
+	return h(ctx, e, rest)
+}
+
+var commands map[string]func(context.Context, *env, []string) error
+
+func init() {
+	commands = map[string]func(context.Context, *env, []string) error{
+		"create": cmdCreate, "destroy": cmdDestroy,
+		"start": cmdStart, "stop": cmdStop, "restart": cmdRestart, "run": cmdRun,
+		"list": cmdList, "status": cmdStatus, "svc": cmdSvc,
+		"exec": cmdExec, "attach": cmdAttach,
+		keeperCmd: cmdKeeper,
+	}
+}
+
+// parse parses flags that may come before or after positional arguments
+// (jailctl create NAME --port 80 as well as jailctl create --port 80 NAME);
+// a "--" ends flag parsing.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" || (len(args) > 0 && strings.HasPrefix(args[0], "-") && args[0] != "-") {
+			return append(pos, args...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jailsproject/jails/kmod"
+	"github.com/jailsproject/jails/kmod/ports"
+	"github.com/jailsproject/jails/kmod/profile"
+	"github.com/pelletier/go-toml/v2"
+)
+
+// Def is a jail definition: lib/NAME/jail.toml. create writes it, start
+// reads it, and hand edits are validated with errors naming file and key.
+type Def struct {
+	ID                   int       `toml:"id"`
+	Name                 string    `toml:"name"`
+	Root                 string    `toml:"root,omitempty"`
+	Profile              string    `toml:"profile"`
+	Ports                []string  `toml:"ports,omitempty"`
+	Hostname             string    `toml:"hostname,omitempty"`
+	Autostart            bool      `toml:"autostart"`
+	Net                  string    `toml:"net"` // "host" or "none"
+	AllowUnreservedPorts bool      `toml:"allow_unreserved_ports"`
+	Mounts               []string  `toml:"mounts,omitempty"`
+	Memory               string    `toml:"memory,omitempty"`
+	CPUs                 float64   `toml:"cpus,omitempty"`
+	Pids                 int64     `toml:"pids,omitempty"`
+	Created              time.Time `toml:"created"`
+}
+
+// Resolved is a validated definition in kernel terms.
+type Resolved struct {
+	Def    Def
+	Ports  []ports.Port
+	Mounts []kmod.Mount
+	Limits kmod.Limits
+}
+
+// defError names the file, the key and the problem.
+type defError struct {
+	file, key string
+	err       error
+}
+
+func (e *defError) Error() string {
+	if e.key == "" {
+		return fmt.Sprintf("%s: %v", e.file, e.err)
+	}
+	return fmt.Sprintf("%s: key %q: %v", e.file, e.key, e.err)
+}
+
+func (e *defError) Unwrap() error { return e.err }
+
+// ValidName checks a jail name: [A-Za-z0-9._-], 1..63 bytes, not starting
+// with '.' or '-' (so it is a safe path element and a safe flag value).
+func ValidName(name string) error {
+	if name == "" || len(name) > 63 {
+		return fmt.Errorf("invalid jail name %q: want 1 to 63 bytes", name)
+	}
+	if name[0] == '.' || name[0] == '-' {
+		return fmt.Errorf("invalid jail name %q: must not start with '.' or '-'", name)
+	}
+	for _, c := range []byte(name) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return fmt.Errorf("invalid jail name %q: character %q not allowed (use A-Z a-z 0-9 . _ -)", name, c)
+		}
+	}
+	return nil
+}
+
+// ParseSize parses 512M, 1G, 1048576 (bytes; K/M/G/T are powers of 1024).
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(s)), "B")
+	mult := int64(1)
+	if n := len(t); n > 0 {
+		if i := strings.IndexByte("KMGT", t[n-1]); i >= 0 {
+			mult = int64(1) << (10 * (i + 1))
+			t = t[:n-1]
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("invalid size %q: want a positive number with an optional K, M, G or T suffix", s)
+	}
+	return n * mult, nil
+}
+
+// Resolve validates a definition. file names the source in errors.
+func (d Def) Resolve(file string) (*Resolved, error) {
+	bad := func(key string, err error) error { return &defError{file: file, key: key, err: err} }
+	if err := ValidName(d.Name); err != nil {
+		return nil, bad("name", err)
+	}
+	if d.Profile == "" {
+		d.Profile = string(profile.High)
+	}
+	if d.Net == "" {
+		d.Net = "host"
+	}
+	r := &Resolved{Def: d}
+	if _, err := profile.Parse(d.Profile); err != nil {
+		return nil, bad("profile", fmt.Errorf("unknown profile %q: want low, medium or high", d.Profile))
+	}
+	if d.Root != "" {
+		if !filepath.IsAbs(d.Root) {
+			return nil, bad("root", fmt.Errorf("%q is not an absolute path", d.Root))
+		}
+		if fi, err := os.Stat(d.Root); err != nil || !fi.IsDir() {
+			return nil, bad("root", fmt.Errorf("%s is not a directory", d.Root))
+		}
+	}
+	if d.Hostname != "" {
+		if err := ValidName(d.Hostname); err != nil {
+			return nil, bad("hostname", err)
+		}
+	}
+	if d.Net != "host" && d.Net != "none" {
+		return nil, bad("net", fmt.Errorf("%q: want host or none", d.Net))
+	}
+	seen := map[ports.Port]bool{}
+	for _, p := range d.Ports {
+		pp, err := ports.ParsePort(p)
+		if err != nil {
+			return nil, bad("ports", err)
+		}
+		if seen[pp] {
+			return nil, bad("ports", fmt.Errorf("port %s listed twice", pp))
+		}
+		seen[pp] = true
+		r.Ports = append(r.Ports, pp)
+	}
+	for _, m := range d.Mounts {
+		mm, err := kmod.ParseMount(m)
+		if err != nil {
+			return nil, bad("mounts", err)
+		}
+		if _, err := os.Stat(mm.Src); err != nil {
+			return nil, bad("mounts", fmt.Errorf("mount %q: source: %w", m, err))
+		}
+		r.Mounts = append(r.Mounts, mm)
+	}
+	if d.Memory != "" {
+		n, err := ParseSize(d.Memory)
+		if err != nil {
+			return nil, bad("memory", err)
+		}
+		r.Limits.MemoryBytes = n
+	}
+	if d.CPUs < 0 || d.CPUs > 1024 {
+		return nil, bad("cpus", fmt.Errorf("%v: want a number of CPUs above 0", d.CPUs))
+	}
+	r.Limits.CPUs = d.CPUs
+	if d.Pids < 0 {
+		return nil, bad("pids", fmt.Errorf("%d: want a positive process limit", d.Pids))
+	}
+	r.Limits.Pids = d.Pids
+	return r, nil
+}
+
+// hostname is the jail's hostname: its own name unless set.
+func (d Def) hostname() string {
+	if d.Hostname != "" {
+		return d.Hostname
+	}
+	return d.Name
+}
+
+// LoadDef reads and validates lib/NAME/jail.toml.
+func LoadDef(path string) (*Resolved, error) {
+	b, err := readSmall(path, 1<<20)
+	if err != nil {
+		return nil, err
+	}
+	var d Def
+	dec := toml.NewDecoder(bytes.NewReader(b)).DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		var sm *toml.StrictMissingError
+		if errors.As(err, &sm) && len(sm.Errors) > 0 {
+			k := strings.Join(sm.Errors[0].Key(), ".")
+			return nil, &defError{file: path, key: k, err: errors.New("unknown key")}
+		}
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			row, _ := de.Position()
+			return nil, &defError{file: path, key: strings.Join(de.Key(), "."), err: fmt.Errorf("line %d: %s", row, de.Error())}
+		}
+		return nil, &defError{file: path, err: err}
+	}
+	return d.Resolve(path)
+}
+
+// Save writes the definition atomically.
+func (d Def) Save(path string) error {
+	b, err := toml.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("encode definition: %w", err)
+	}
+	return writeAtomic(path, append([]byte("# Jail definition, written by jailctl create; hand edits are validated at start.\n"), b...), 0o644)
+}
+
+// readSmall reads a regular file of at most limit bytes.
+func readSmall(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > limit {
+		return nil, fmt.Errorf("%s: not a regular file of at most %d bytes", path, limit)
+	}
+	b := make([]byte, fi.Size())
+	_, err = f.ReadAt(b, 0)
+	if err != nil && fi.Size() > 0 {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return b, nil
+}
+
+func writeAtomic(path string, b []byte, mode os.FileMode) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, mode); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

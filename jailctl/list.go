@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jailsproject/jails/jinit/control"
+	"github.com/jailsproject/jails/kmod"
+	"github.com/jailsproject/jails/services"
+)
+
+// JailInfo is one row of `jailctl list --json` (a stable, documented format).
+type JailInfo struct {
+	ID        int        `json:"id"`
+	Name      string     `json:"name"`
+	State     string     `json:"state"` // running | stopped
+	Profile   string     `json:"profile"`
+	Ports     []string   `json:"ports"`
+	Autostart bool       `json:"autostart"`
+	Usage     kmod.Usage `json:"usage"`
+	Started   *time.Time `json:"started,omitempty"`
+	UptimeSec int64      `json:"uptime_seconds,omitempty"`
+	LastExit  *LastExit  `json:"last_exit,omitempty"`
+	ConfigErr string     `json:"config_error,omitempty"`
+}
+
+func (e *env) info(name string) JailInfo {
+	ji := JailInfo{Name: name, State: "stopped", Ports: []string{}}
+	r, err := LoadDef(e.st.defPath(name))
+	if err != nil {
+		ji.ConfigErr = err.Error()
+	} else {
+		ji.ID, ji.Profile, ji.Autostart = r.Def.ID, r.Def.Profile, r.Def.Autostart
+		for _, p := range r.Ports {
+			ji.Ports = append(ji.Ports, p.String())
+		}
+	}
+	if rt := e.st.running(name); rt != nil {
+		ji.State = "running"
+		ji.Usage = jailUsage(rt)
+		started := rt.Started
+		ji.Started, ji.UptimeSec = &started, int64(time.Since(started).Seconds())
+	} else if lk, err := e.st.tryLock(name); err == nil {
+		// A dead keeper is cleaned up here too, so list shows the truth.
+		e.st.reconcile(name)
+		lk.Unlock()
+	}
+	ji.LastExit = e.st.readLast(name)
+	return ji
+}
+
+func cmdList(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("list", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "machine-readable output")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageError{"list takes no arguments"}
+	}
+	names, err := e.st.Names()
+	if err != nil {
+		return err
+	}
+	infos := make([]JailInfo, 0, len(names))
+	for _, n := range names {
+		infos = append(infos, e.info(n))
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, infos)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tSTATE\tPROFILE\tPORTS\tPROCS\tCPU\tMEM\tUPTIME")
+	for _, j := range infos {
+		procs, cpu, mem, up := "-", "-", "-", "-"
+		state := j.State
+		if j.State == "running" {
+			procs = fmt.Sprint(j.Usage.Procs)
+			cpu = j.Usage.CPU.Truncate(time.Millisecond).String()
+			mem = humanBytes(j.Usage.MemBytes)
+			up = (time.Duration(j.UptimeSec) * time.Second).String()
+		} else if j.LastExit != nil {
+			state = "stopped (" + j.LastExit.Reason + ")"
+		}
+		if j.ConfigErr != "" {
+			state += " [invalid definition]"
+		}
+		ports := strings.Join(j.Ports, ",")
+		if ports == "" {
+			ports = "-"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.Name, state, orDash(j.Profile), ports, procs, cpu, mem, up)
+	}
+	return tw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%dB", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f%c", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// dial connects to a running jail's jinit.
+func (e *env) dial(ctx context.Context, name string) (*control.Client, error) {
+	if err := e.st.mustExist(name); err != nil {
+		return nil, err
+	}
+	if e.st.running(name) == nil {
+		return nil, fmt.Errorf("%s: %w", name, errNotRunning)
+	}
+	return control.Dial(ctx, e.st.sockPath(name))
+}
+
+func cmdStatus(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "machine-readable output")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"status takes exactly one NAME"}
+	}
+	c, err := e.dial(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	resp, err := c.Do(ctx, control.Request{Verb: services.VerbStatus})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, resp.Services)
+	}
+	printServices(e.stdout, resp.Services, time.Now())
+	return nil
+}
+
+// printServices prints STATE PID UPTIME RESTARTS LAST-EXIT READY per service.
+func printServices(w io.Writer, st []services.Status, now time.Time) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVICE\tSTATE\tPID\tUPTIME\tRESTARTS\tLAST-EXIT\tREADY")
+	for _, s := range st {
+		pid, last := "-", "-"
+		if s.Pid > 0 {
+			pid = fmt.Sprint(s.Pid)
+		}
+		if s.LastExit != nil {
+			last = fmt.Sprintf("exit %d", s.LastExit.Code)
+			if s.LastExit.Signal != "" {
+				last = s.LastExit.Signal
+			}
+		}
+		state := s.State
+		if len(s.WaitingFor) > 0 {
+			state += " (waiting for " + strings.Join(s.WaitingFor, ",") + ")"
+		}
+		ready := "no"
+		if s.Ready {
+			ready = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", s.Name, state, pid, now.Sub(s.Since).Truncate(time.Second), s.Restarts, last, ready)
+	}
+	tw.Flush()
+}
+
+func cmdSvc(ctx context.Context, e *env, args []string) error {
+	if len(args) < 3 {
+		return usageError{"svc NAME SERVICE up|down|restart|once|signal SIG"}
+	}
+	name, svc, verb := args[0], args[1], args[2]
+	req := control.Request{Verb: verb, Service: svc}
+	switch verb {
+	case services.VerbUp, services.VerbDown, services.VerbRestart, services.VerbOnce:
+		if len(args) != 3 {
+			return usageError{"svc NAME SERVICE " + verb + " takes no more arguments"}
+		}
+	case services.VerbSignal:
+		if len(args) != 4 {
+			return usageError{"svc NAME SERVICE signal SIG"}
+		}
+		req.Signal = args[3]
+	default:
+		return usageError{fmt.Sprintf("unknown service verb %q", verb)}
+	}
+	c, err := e.dial(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = c.Do(ctx, req)
+	return err
+}

@@ -1,0 +1,273 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jailsproject/jails/jinit/control"
+	"github.com/jailsproject/jails/services"
+)
+
+const keeperCmd = "__keeper"
+
+// targets resolves NAME... or --all (autostart jails).
+func (e *env) targets(pos []string, all bool) ([]string, error) {
+	if all {
+		if len(pos) > 0 {
+			return nil, usageError{"give NAMEs or --all, not both"}
+		}
+		names, err := e.st.Names()
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		for _, n := range names {
+			if r, err := LoadDef(e.st.defPath(n)); err == nil && r.Def.Autostart {
+				out = append(out, n)
+			} else if err != nil {
+				fmt.Fprintf(e.stderr, "jailctl: skipping %s: %v\n", n, err)
+			}
+		}
+		return out, nil
+	}
+	if len(pos) == 0 {
+		return nil, usageError{"no jail named"}
+	}
+	for _, n := range pos {
+		if err := e.st.mustExist(n); err != nil {
+			return nil, err
+		}
+	}
+	return pos, nil
+}
+
+// each runs fn for every jail, going on past failures; it fails if any did.
+func (e *env) each(names []string, verb string, fn func(string) error) error {
+	var failed []string
+	for _, n := range names {
+		if err := fn(n); err != nil {
+			fmt.Fprintf(e.stderr, "jailctl: %s %s: %v\n", verb, n, err)
+			failed = append(failed, n)
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%s failed for: %s", verb, strings.Join(failed, ", "))
+	}
+	return nil
+}
+
+func cmdStart(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("start", flag.ContinueOnError)
+	all := fs.Bool("all", false, "every jail marked autostart")
+	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for the services to be ready")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	names, err := e.targets(pos, *all)
+	if err != nil {
+		return err
+	}
+	return e.each(names, "start", func(n string) error {
+		if err := e.start(ctx, n, *timeout); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "started jail %s\n", n)
+		return nil
+	})
+}
+
+// start launches the jail's keeper and waits until jinit reports every
+// service ready. On any failure the jail is stopped again and the reason
+// returned: nothing is left half-made.
+func (e *env) start(ctx context.Context, name string, timeout time.Duration) error {
+	lk, err := e.st.Lock(name)
+	if err != nil {
+		return err
+	}
+	defer lk.Unlock()
+	if err := e.st.reconcile(name); err != nil {
+		return err
+	}
+	if e.st.running(name) != nil {
+		return errors.New("already running")
+	}
+	r, err := LoadDef(e.st.defPath(name))
+	if err != nil {
+		return err
+	}
+	if err := e.st.checkPorts(name, r.Ports); err != nil {
+		return err
+	}
+	if err := e.launchKeeper(name); err != nil {
+		e.st.reconcile(name)
+		return err
+	}
+	if err := e.waitReady(ctx, name, timeout); err != nil {
+		e.stopLocked(ctx, name, 10*time.Second)
+		return fmt.Errorf("services did not start: %w", err)
+	}
+	return nil
+}
+
+// launchKeeper starts `jailctl __keeper NAME` detached, and waits for its
+// report: "ok" once jinit runs, or the error that stopped it.
+func (e *env) launchKeeper(name string) error {
+	if err := os.MkdirAll(e.st.logDir(name), 0o755); err != nil {
+		return err
+	}
+	console, err := os.OpenFile(consolePath(e.st, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+	if err != nil {
+		return fmt.Errorf("open console log: %w", err)
+	}
+	defer console.Close()
+	rr, rw, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer rr.Close()
+	args := []string{"--state-dir", e.st.base, keeperCmd, name}
+	if e.log.IsDebug() {
+		args = append([]string{"--debug"}, args...)
+	}
+	cmd := exec.Command(e.self, args...)
+	cmd.Stdout, cmd.Stderr = console, console
+	cmd.ExtraFiles = []*os.File{rw}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		rw.Close()
+		return fmt.Errorf("start keeper: %w", err)
+	}
+	rw.Close()
+	line, _ := bufio.NewReader(rr).ReadString('\n')
+	line = strings.TrimSpace(line)
+	if line == "ok" {
+		cmd.Process.Release()
+		return nil
+	}
+	cmd.Wait()
+	if msg, ok := strings.CutPrefix(line, "error: "); ok {
+		return errors.New(msg)
+	}
+	return fmt.Errorf("keeper exited without starting the jail (see %s)", consolePath(e.st, name))
+}
+
+func (e *env) waitReady(ctx context.Context, name string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Second)
+	defer cancel()
+	c, err := control.Dial(ctx, e.st.sockPath(name))
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = c.Do(ctx, control.Request{Verb: services.VerbWaitReady, TimeoutMS: timeout.Milliseconds()})
+	return err
+}
+
+// cmdKeeper is the hidden keeper process started by launchKeeper.
+func cmdKeeper(ctx context.Context, e *env, args []string) error {
+	if len(args) != 1 {
+		return usageError{"__keeper NAME"}
+	}
+	report := os.NewFile(3, "report")
+	name := args[0]
+	r, err := LoadDef(e.st.defPath(name))
+	if err == nil {
+		var jinit string
+		if jinit, err = findJinit(e.self); err == nil {
+			return keep(e.st, r, jinit, func(err error) { sendReport(report, err) }, e.log)
+		}
+	}
+	sendReport(report, err)
+	return err
+}
+
+func sendReport(f *os.File, err error) {
+	if f == nil {
+		return
+	}
+	if err == nil {
+		fmt.Fprintln(f, "ok")
+	} else {
+		fmt.Fprintf(f, "error: %s\n", firstLine(err.Error()))
+	}
+	f.Close()
+}
+
+// findJinit locates the jinit binary: $JAILS_JINIT, beside jailctl, or in
+// the usual install locations.
+func findJinit(self string) (string, error) {
+	cands := []string{os.Getenv("JAILS_JINIT"), filepath.Join(filepath.Dir(self), "jinit"),
+		"/usr/local/libexec/jails/jinit", "/usr/libexec/jails/jinit", "/usr/local/sbin/jinit", "/usr/sbin/jinit"}
+	for _, c := range cands {
+		if c == "" {
+			continue
+		}
+		if fi, err := os.Stat(c); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return c, nil
+		}
+	}
+	return "", errors.New("jinit binary not found: set JAILS_JINIT or install it beside jailctl")
+}
+
+func cmdRun(ctx context.Context, e *env, args []string) error {
+	pos, err := parse(flag.NewFlagSet("run", flag.ContinueOnError), args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"run takes exactly one NAME"}
+	}
+	name := pos[0]
+	if err := e.st.mustExist(name); err != nil {
+		return err
+	}
+	lk, err := e.st.Lock(name)
+	if err != nil {
+		return err
+	}
+	if err := e.st.reconcile(name); err != nil {
+		lk.Unlock()
+		return err
+	}
+	if e.st.running(name) != nil {
+		lk.Unlock()
+		return errors.New("run: already running")
+	}
+	r, err := LoadDef(e.st.defPath(name))
+	if err == nil {
+		err = e.st.checkPorts(name, r.Ports)
+	}
+	var jinit string
+	if err == nil {
+		jinit, err = findJinit(e.self)
+	}
+	if err != nil {
+		lk.Unlock()
+		return err
+	}
+	return keep(e.st, r, jinit, func(err error) {
+		lk.Unlock()
+		if err == nil {
+			go e.notifyReady(ctx, name)
+		}
+	}, e.log)
+}
+
+// notifyReady tells systemd (Type=notify) once the services are ready.
+func (e *env) notifyReady(ctx context.Context, name string) {
+	if err := e.waitReady(ctx, name, 10*time.Minute); err != nil {
+		e.log.Error("services did not start", "error", err)
+		return
+	}
+	sdNotify("READY=1")
+}

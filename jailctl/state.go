@@ -1,0 +1,214 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Store is the on-disk state of one jails instance: definitions and
+// writable layers (lib), runtime files (run) and collected logs (log).
+// --state-dir DIR puts all three under DIR so instances can run side by side.
+type Store struct {
+	Lib, Run, Log string
+	base          string // what identifies the instance (for cgroup names)
+}
+
+// NewStore returns the default layout, or everything under dir.
+func NewStore(dir string) *Store {
+	if dir == "" {
+		return &Store{Lib: "/var/lib/jails", Run: "/run/jails", Log: "/var/log/jails", base: "/var/lib/jails"}
+	}
+	dir = filepath.Clean(dir)
+	return &Store{Lib: filepath.Join(dir, "lib"), Run: filepath.Join(dir, "run"), Log: filepath.Join(dir, "log"), base: dir}
+}
+
+// CgroupGroup names the cgroup that holds this instance's jails.
+func (s *Store) CgroupGroup() string {
+	if s.base == "/var/lib/jails" {
+		return "jails"
+	}
+	h := sha256.Sum256([]byte(s.base))
+	return "jails-" + hex.EncodeToString(h[:4])
+}
+
+func (s *Store) jailDir(name string) string  { return filepath.Join(s.Lib, name) }
+func (s *Store) defPath(name string) string  { return filepath.Join(s.Lib, name, "jail.toml") }
+func (s *Store) rwDir(name string) string    { return filepath.Join(s.Lib, name, "rw") }
+func (s *Store) lastPath(name string) string { return filepath.Join(s.Lib, name, "last-exit.json") }
+func (s *Store) runDir(name string) string   { return filepath.Join(s.Run, name) }
+func (s *Store) sockPath(name string) string { return filepath.Join(s.Run, name, "control.sock") }
+func (s *Store) rtPath(name string) string   { return filepath.Join(s.Run, name, "state.json") }
+func (s *Store) mntDir(name string) string   { return filepath.Join(s.Run, name, "root") }
+func (s *Store) logDir(name string) string   { return filepath.Join(s.Log, name) }
+
+// Names lists the defined jails, sorted.
+func (s *Store) Names() ([]string, error) {
+	ents, err := os.ReadDir(s.Lib)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("list jails: %w", err)
+	}
+	var out []string
+	for _, e := range ents {
+		if e.IsDir() && ValidName(e.Name()) == nil {
+			if _, err := os.Stat(s.defPath(e.Name())); err == nil {
+				out = append(out, e.Name())
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Lock serialises commands on one jail. The lock file lives beside the
+// definition, so it outlives any runtime state; flock releases it if the
+// holder dies.
+type Lock struct{ f *os.File }
+
+func (s *Store) Lock(name string) (*Lock, error) {
+	if err := os.MkdirAll(s.Lib, 0o700); err != nil {
+		return nil, fmt.Errorf("lock jail %s: %w", name, err)
+	}
+	f, err := os.OpenFile(filepath.Join(s.Lib, "."+name+".lock"), os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock jail %s: %w", name, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock jail %s: %w", name, err)
+	}
+	return &Lock{f: f}, nil
+}
+
+func (l *Lock) Unlock() { l.f.Close() }
+
+// tryLock takes the lock only if it is free.
+func (s *Store) tryLock(name string) (*Lock, error) {
+	f, err := os.OpenFile(filepath.Join(s.Lib, "."+name+".lock"), os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &Lock{f: f}, nil
+}
+
+// Runtime is run/NAME/state.json: what a running jail is made of, so any
+// later command can find it, or clean up after a crash.
+type Runtime struct {
+	KeeperPid   int             `json:"keeper_pid"`
+	KeeperStart uint64          `json:"keeper_start"` // start time, against pid reuse
+	JinitPid    int             `json:"jinit_pid"`
+	Started     time.Time       `json:"started"`
+	Cgroup      json.RawMessage `json:"cgroup,omitempty"`
+}
+
+// LastExit is lib/NAME/last-exit.json: why the jail last stopped.
+type LastExit struct {
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason"`
+}
+
+func (s *Store) readRuntime(name string) (*Runtime, error) {
+	b, err := readSmall(s.rtPath(name), 1<<16)
+	if err != nil {
+		return nil, err
+	}
+	var rt Runtime
+	if err := json.Unmarshal(b, &rt); err != nil {
+		return nil, fmt.Errorf("read %s: %w", s.rtPath(name), err)
+	}
+	return &rt, nil
+}
+
+func (s *Store) writeRuntime(name string, rt *Runtime) error {
+	b, _ := json.Marshal(rt)
+	return writeAtomic(s.rtPath(name), b, 0o600)
+}
+
+func (s *Store) readLast(name string) *LastExit {
+	b, err := readSmall(s.lastPath(name), 1<<16)
+	if err != nil {
+		return nil
+	}
+	var l LastExit
+	if json.Unmarshal(b, &l) != nil {
+		return nil
+	}
+	return &l
+}
+
+func (s *Store) writeLast(name, reason string) {
+	b, _ := json.Marshal(LastExit{At: time.Now().UTC(), Reason: reason})
+	writeAtomic(s.lastPath(name), b, 0o644)
+}
+
+// alive reports whether the jail's keeper is still the process recorded.
+func (rt *Runtime) alive() bool {
+	if rt == nil || rt.KeeperPid <= 0 {
+		return false
+	}
+	st, err := procStart(rt.KeeperPid)
+	return err == nil && st == rt.KeeperStart
+}
+
+// running returns the runtime of a running jail, or nil.
+func (s *Store) running(name string) *Runtime {
+	rt, err := s.readRuntime(name)
+	if err != nil || !rt.alive() {
+		return nil
+	}
+	return rt
+}
+
+// reconcile cleans up after a keeper that died without doing so itself
+// (killed, or the machine's jailctl crashed mid-start): what the runtime
+// file names is removed, and the reason recorded. Callers hold the lock.
+func (s *Store) reconcile(name string) error {
+	rt, err := s.readRuntime(name)
+	if errors.Is(err, os.ErrNotExist) {
+		return os.RemoveAll(s.runDir(name)) // a start that died before writing it
+	}
+	if err == nil && rt.alive() {
+		return nil
+	}
+	if err == nil {
+		if cerr := destroyKernelState(rt); cerr != nil {
+			return fmt.Errorf("clean up jail %s: %w", name, cerr)
+		}
+		if l := s.readLast(name); l == nil || l.At.Before(rt.Started) {
+			s.writeLast(name, "the jail's keeper process died; cleaned up by a later command")
+		}
+	}
+	return os.RemoveAll(s.runDir(name))
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+// markStopping records that an operator asked the jail to stop, so the
+// keeper reports "stopped" rather than an unexpected exit.
+func (s *Store) markStopping(name string) {
+	os.WriteFile(filepath.Join(s.runDir(name), "stopping"), nil, 0o600)
+}
+
+func (s *Store) stopping(name string) bool {
+	_, err := os.Stat(filepath.Join(s.runDir(name), "stopping"))
+	return err == nil
+}
+
+func consolePath(s *Store, name string) string { return filepath.Join(s.logDir(name), "console.log") }
