@@ -277,13 +277,25 @@ jail_process_cb(kauth_cred_t cred, kauth_action_t action, void *cookie,
     void *arg0, void *arg1, void *arg2, void *arg3)
 {
 	struct proc *p = arg0;
+	struct jp_subject s;
+	enum jp_action a;
 	uint32_t target;
 
-	/* Acting on a process that shares our credential: same jail. */
+	/*
+	 * Acting on a process that shares our credential: same jail.  This
+	 * and the host-root test below also spare most lookups made under
+	 * lwp_lock() (SCHEDULER_SETPARAM), see the comment at the top.
+	 */
 	if (p != NULL && p->p_cred == cred)
 		return KAUTH_RESULT_DEFER;
+	jail_subject(cred, &s);
+	if (jp_is_host_root(&s))
+		return KAUTH_RESULT_DEFER;
+	a = jail_map_process(action);
 	target = p != NULL ? jail_cred_jail(p->p_cred) : JP_TARGET_UNKNOWN;
-	return jail_decide(cred, jail_map_process(action), target);
+	if (jp_decide(&s, a, target) == JP_DENY)
+		return jail_deny(&s, a);
+	return KAUTH_RESULT_DEFER;
 }
 
 /*
@@ -611,6 +623,9 @@ jail_bind(kauth_cred_t cred, struct socket *so, const struct sockaddr *sa)
 	int d;
 
 	jail_subject(cred, &s);
+	/* No jails, host credential: nothing to check (racy read is fine). */
+	if (s.js_jail == JP_HOST && jp_table_empty(jail_table))
+		return KAUTH_RESULT_DEFER;
 	origin = jp_sockaddr_port(sa, AF_INET, AF_INET6, &port);
 	mask = JAIL_PROTO_ALL;
 	if (so != NULL && so->so_type == SOCK_STREAM)
