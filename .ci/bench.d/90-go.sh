@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The repository's Go benchmarks (every Benchmark* function), -count
+# $BENCH_REPS, reported as medians. Run by .ci/bench.
+set -uo pipefail
+# shellcheck source=lib.bash
+source "$BENCH_LIB"
+cd "$BENCH_ROOT" || exit 1
+
+raw=$BENCH_TMP/go-bench.txt
+# Only the packages that have benchmarks: the others' TestMain (which may
+# build binaries) would run for nothing.
+mapfile -t pkgs < <(grep -rl --include='*_test.go' --exclude-dir='.*' '^func Benchmark' -- */ |
+	xargs -r -n1 dirname | sort -u | sed "s|^|./|")
+if [ ${#pkgs[@]} -eq 0 ]; then
+	printf '## Go benchmarks\n\nNo Benchmark* functions in the module.\n\n'
+	exit 0
+fi
+cmd=(go test -run '^$' -bench . -count "$BENCH_REPS" -timeout 6m "${pkgs[@]}")
+log "${cmd[*]}"
+"${cmd[@]}" >"$raw" 2>&1
+rc=$?
+
+cat <<EOF
+## Go benchmarks
+
+Every \`Benchmark*\` function of the module, as root on this machine:
+\`${cmd[*]}\`. Median, min and max of the ${BENCH_REPS} runs of each
+benchmark, for every metric it reports. What each one measures is in its doc comment.
+
+| package | benchmark | metric | median | min | max | n |
+|---|---|---|---:|---:|---:|---:|
+EOF
+# Lines: "pkg: P" then "BenchmarkX/sub-2  N  V1 U1  V2 U2 ...".
+awk '
+	/^pkg: / { pkg = $2; sub(/^github\.com\/jailsproject\/jails\//, "", pkg) }
+	/^Benchmark/ && NF >= 4 {
+		name = $1; sub(/-[0-9]+$/, "", name)
+		for (i = 3; i + 1 <= NF; i += 2) print pkg "\t" name "\t" $(i+1) "\t" $i
+	}' "$raw" >"$BENCH_TMP/go.tsv"
+# keys in order of first appearance
+awk -F'\t' '!seen[$1 FS $2 FS $3]++ { print $1 FS $2 FS $3 }' "$BENCH_TMP/go.tsv" |
+	while IFS=$'\t' read -r pkg name unit; do
+		read -r med _ min max n < <(awk -F'\t' -v p="$pkg" -v b="$name" -v u="$unit" \
+			'$1 == p && $2 == b && $3 == u { print $4 }' "$BENCH_TMP/go.tsv" | stats)
+		echo "| $pkg | $name | $unit | $med | $min | $max | $n |"
+	done
+echo
+if [ $rc -ne 0 ]; then
+	echo "\`go test\` exited $rc; its failing lines:"
+	echo
+	echo '```'
+	grep -E '^(--- FAIL|FAIL|panic|#)|cannot|error' "$raw" | head -n 30
+	echo '```'
+	echo
+	exit 1
+fi
