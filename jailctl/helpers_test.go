@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Integration tests drive the real jailctl and jinit binaries, as root,
+// against the real kernel, each in a state directory of its own.
+
+var (
+	jailctlBin string
+	jinitBin   string
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "jailctl-test")
+	if err != nil {
+		panic(err)
+	}
+	jailctlBin = filepath.Join(dir, "jailctl")
+	jinitBin = filepath.Join(dir, "jinit")
+	for out, pkg := range map[string]string{jailctlBin: ".", jinitBin: "../jinit"} {
+		b := exec.Command("go", "build", "-o", out, pkg)
+		b.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if o, err := b.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, o)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// host is one isolated jails instance (its own --state-dir).
+type host struct {
+	t     *testing.T
+	state string
+}
+
+func newHost(t *testing.T) *host {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Fatal("jail tests run as root (CI runs them as root)")
+	}
+	h := &host{t: t, state: t.TempDir()}
+	t.Cleanup(h.cleanup)
+	return h
+}
+
+// cleanup stops whatever the test left running and checks that nothing of
+// the instance remains in the kernel.
+func (h *host) cleanup() {
+	names, _ := NewStore(h.state).Names()
+	for _, n := range names {
+		h.run("stop", "--timeout", "5s", n)
+	}
+	if left := h.leftovers(); left != "" {
+		h.t.Errorf("left behind: %s", left)
+	}
+}
+
+// leftovers reports cgroups, keeper processes or mounts of this instance.
+func (h *host) leftovers() string {
+	var out []string
+	group := NewStore(h.state).CgroupGroup()
+	for _, root := range []string{"/sys/fs/cgroup/unified", "/sys/fs/cgroup", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids", "/sys/fs/cgroup/cpu"} {
+		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err != nil || !d.IsDir() {
+				return nil
+			}
+			if filepath.Base(p) == group {
+				if ents, _ := os.ReadDir(p); len(ents) > 0 {
+					for _, e := range ents {
+						if e.IsDir() {
+							out = append(out, "cgroup "+filepath.Join(p, e.Name()))
+						}
+					}
+				}
+				return filepath.SkipDir
+			}
+			if strings.Count(p, "/") > 7 {
+				return filepath.SkipDir
+			}
+			return nil
+		})
+	}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err == nil && bytes.Contains(b, []byte(h.state+"\x00"+keeperCmd)) {
+			out = append(out, "keeper pid "+e.Name())
+		}
+	}
+	if b, err := os.ReadFile("/proc/self/mountinfo"); err == nil && bytes.Contains(b, []byte(h.state)) {
+		out = append(out, "mounts under "+h.state)
+	}
+	return strings.Join(out, "; ")
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func (h *host) runIn(stdin string, args ...string) result {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, jailctlBin, append([]string{"--state-dir", h.state}, args...)...)
+	cmd.Env = append(os.Environ(), "JAILS_JINIT="+jinitBin)
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
+	err := cmd.Run()
+	r := result{stdout: so.String(), stderr: se.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		h.t.Fatalf("jailctl %v: %v", args, err)
+	}
+	return r
+}
+
+func (h *host) run(args ...string) result { h.t.Helper(); return h.runIn("", args...) }
+
+// must runs jailctl and fails the test unless it succeeds.
+func (h *host) must(args ...string) string {
+	h.t.Helper()
+	r := h.run(args...)
+	if r.code != 0 {
+		h.t.Fatalf("jailctl %v: exit %d\nstdout: %s\nstderr: %s\nconsole: %s", args, r.code, r.stdout, r.stderr, h.console(args))
+	}
+	return r.stdout
+}
+
+func (h *host) console(args []string) string {
+	for _, a := range args {
+		if b, err := os.ReadFile(filepath.Join(h.state, "log", a, "console.log")); err == nil {
+			return string(b)
+		}
+	}
+	return ""
+}
+
+// service writes a service directory under dir.
+func service(t *testing.T, dir, name, run, toml string) {
+	t.Helper()
+	sd := filepath.Join(dir, name)
+	if err := os.MkdirAll(sd, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sd, "run"), []byte("#!/bin/sh\n"+run+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if toml != "" {
+		os.WriteFile(filepath.Join(sd, "service.toml"), []byte(toml), 0o644)
+	}
+}
+
+// jail creates and starts a jail running one idle service, plus any
+// extra create flags.
+func (h *host) jail(name string, extra ...string) {
+	h.t.Helper()
+	svc := h.t.TempDir()
+	service(h.t, svc, "idle", "exec sleep 100000", "")
+	h.must(append([]string{"create", name, "--services", svc}, extra...)...)
+	h.must("start", name)
+}
+
+func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", within, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,266 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Inside a jail: jinit is PID 1, only the jail's processes are visible,
+// host processes cannot be signalled, the hostname is the jail's, the base
+// is read-only, and /var survives a restart.
+func TestJailWorld(t *testing.T) {
+	h := newHost(t)
+	h.jail("w1")
+	if out := h.must("exec", "w1", "cat", "/proc/1/comm"); strings.TrimSpace(out) != "jinit" {
+		t.Fatalf("PID 1 is %q, want jinit", out)
+	}
+	ps := h.must("exec", "w1", "sh", "-c", "for p in /proc/[0-9]*; do cat $p/comm; done")
+	for _, comm := range strings.Fields(ps) {
+		switch comm {
+		case "jinit", "sleep", "sh", "cat":
+		default:
+			t.Errorf("unexpected process visible in the jail: %q (all: %v)", comm, strings.Fields(ps))
+		}
+	}
+	r := h.run("exec", "w1", "sh", "-c", fmt.Sprintf("kill -0 %d", os.Getpid()))
+	if r.code == 0 || !strings.Contains(r.stderr+r.stdout, "No such process") {
+		t.Fatalf("signalling a host pid: exit %d %q %q, want ESRCH", r.code, r.stdout, r.stderr)
+	}
+	if out := h.must("exec", "w1", "hostname"); strings.TrimSpace(out) != "w1" {
+		t.Fatalf("hostname %q", out)
+	}
+	r = h.run("exec", "w1", "touch", "/usr/bin/jail-was-here")
+	if r.code == 0 || !strings.Contains(r.stderr, "Read-only file system") {
+		t.Fatalf("write to base: exit %d %q, want EROFS", r.code, r.stderr)
+	}
+	h.must("exec", "w1", "sh", "-c", "echo kept > /var/persist")
+	h.must("restart", "w1")
+	if out := h.must("exec", "w1", "cat", "/var/persist"); strings.TrimSpace(out) != "kept" {
+		t.Fatalf("/var after restart: %q", out)
+	}
+}
+
+// Two jails running at once cannot see each other's processes.
+func TestTwoJailsIsolated(t *testing.T) {
+	h := newHost(t)
+	h.jail("a")
+	h.jail("b")
+	h.must("exec", "a", "sh", "-c", "cp /bin/sleep /tmp/marker-of-a && /tmp/marker-of-a 1000 >/dev/null 2>&1 &")
+	for _, j := range []string{"a", "b"} {
+		out := h.must("exec", j, "sh", "-c", "cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '")
+		if got := strings.Contains(out, "marker-of-a"); got != (j == "a") {
+			t.Fatalf("jail %s sees a's marker: %v (%q)", j, got, out)
+		}
+	}
+}
+
+func TestExecStatusAndStdin(t *testing.T) {
+	h := newHost(t)
+	h.jail("x")
+	if r := h.run("exec", "x", "--", "sh", "-c", "exit 7"); r.code != 7 {
+		t.Fatalf("exit %d, want 7", r.code)
+	}
+	if r := h.runIn("through the jail\n", "exec", "x", "cat"); r.code != 0 || r.stdout != "through the jail\n" {
+		t.Fatalf("stdin: %d %q", r.code, r.stdout)
+	}
+	if r := h.run("exec", "x", "no-such-command"); r.code != 127 {
+		t.Fatalf("missing command: exit %d, want 127", r.code)
+	}
+	if r := h.run("exec", "x", "-u", "nobody", "id", "-u"); r.code != 0 || strings.TrimSpace(r.stdout) != "65534" {
+		t.Fatalf("-u nobody: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	// jexec is exec.
+	if out := h.must("list", "--json"); !strings.Contains(out, `"name": "x"`) {
+		t.Fatalf("list --json: %s", out)
+	}
+}
+
+// stop on a jail whose services ignore SIGTERM returns within its timeout
+// + 2 s, and no process, cgroup or mount of the jail remains.
+func TestStopStubbornJail(t *testing.T) {
+	h := newHost(t)
+	svc := t.TempDir()
+	service(t, svc, "stubborn", "trap '' TERM; sleep 100000 & wait", `stop_timeout = "2s"`)
+	h.must("create", "s", "--services", svc)
+	h.must("start", "s")
+	rt, err := NewStore(h.state).readRuntime("s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	h.must("stop", "--timeout", "3s", "s")
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("stop took %s, want <= timeout + 2 s", took)
+	}
+	if syscall.Kill(rt.JinitPid, 0) == nil {
+		t.Fatalf("jinit (pid %d) still alive", rt.JinitPid)
+	}
+	if left := h.leftovers(); left != "" {
+		t.Fatalf("left behind: %s", left)
+	}
+	if _, err := os.Stat(filepath.Join(h.state, "run", "s")); !os.IsNotExist(err) {
+		t.Fatalf("runtime directory left: %v", err)
+	}
+}
+
+// kill -9 of jinit from the host: the jail is reported stopped with the
+// reason within 2 s and nothing is left behind.
+func TestJinitKilled(t *testing.T) {
+	h := newHost(t)
+	h.jail("k")
+	rt, err := NewStore(h.state).readRuntime("k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	syscall.Kill(rt.JinitPid, syscall.SIGKILL)
+	waitUntil(t, 2*time.Second, "list to show the jail stopped", func() bool {
+		var infos []JailInfo
+		json.Unmarshal([]byte(h.must("list", "--json")), &infos)
+		return len(infos) == 1 && infos[0].State == "stopped" && infos[0].LastExit != nil &&
+			strings.Contains(infos[0].LastExit.Reason, "SIGKILL")
+	})
+	if left := h.leftovers(); left != "" {
+		t.Fatalf("left behind: %s", left)
+	}
+	// And it starts again.
+	h.must("start", "k")
+}
+
+// A keeper killed with SIGKILL takes jinit with it; the next command
+// cleans up what it left.
+func TestKeeperKilled(t *testing.T) {
+	h := newHost(t)
+	h.jail("kk")
+	rt, _ := NewStore(h.state).readRuntime("kk")
+	syscall.Kill(rt.KeeperPid, syscall.SIGKILL)
+	waitUntil(t, 5*time.Second, "jinit to die with its keeper", func() bool { return syscall.Kill(rt.JinitPid, 0) != nil })
+	out := h.must("list")
+	if !strings.Contains(out, "keeper process died") {
+		t.Fatalf("list after keeper death:\n%s", out)
+	}
+	if left := h.leftovers(); left != "" {
+		t.Fatalf("left behind: %s", left)
+	}
+}
+
+// Bad input: a non-zero exit, a message naming the problem, and no state.
+func TestBadInput(t *testing.T) {
+	h := newHost(t)
+	notDir := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(notDir, nil, 0o644)
+	badSvc := t.TempDir()
+	os.MkdirAll(filepath.Join(badSvc, "broken"), 0o755) // no run file
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"create", "bad/name"}, 1, "invalid jail name"},
+		{[]string{"create", strings.Repeat("n", 64)}, 1, "1 to 63 bytes"},
+		{[]string{"create", ".hidden"}, 1, "must not start with"},
+		{[]string{"create", "j", "--port", "99999"}, 1, "99999"},
+		{[]string{"create", "j", "--port", "80/sctp"}, 1, "sctp"},
+		{[]string{"create", "j", "--port", "80", "--port", "80/tcp"}, 1, "listed twice"},
+		{[]string{"create", "j", "--profile", "extreme"}, 1, "unknown profile"},
+		{[]string{"create", "j", "--root", "/nonexistent/root"}, 1, "not a directory"},
+		{[]string{"create", "j", "--root", notDir}, 1, "not a directory"},
+		{[]string{"create", "j", "--mount", "relative:/x"}, 1, "absolute"},
+		{[]string{"create", "j", "--mount", "/nonexistent:/x"}, 1, "source"},
+		{[]string{"create", "j", "--memory", "12X"}, 1, "invalid size"},
+		{[]string{"create", "j", "--cpus", "-1"}, 1, "cpus"},
+		{[]string{"create", "j", "--net", "bridge"}, 1, "want host or none"},
+		{[]string{"create", "j", "--services", badSvc}, 1, "broken"},
+		{[]string{"create"}, 2, "exactly one NAME"},
+		{[]string{"create", "j", "--bogus"}, 2, "bogus"},
+		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{"start", "ghost"}, 1, "no such jail: ghost"},
+		{[]string{"stop", "ghost"}, 1, "no such jail: ghost"},
+		{[]string{"exec", "ghost", "true"}, 1, "no such jail: ghost"},
+		{[]string{"destroy", "ghost"}, 1, "no such jail: ghost"},
+		{[]string{"svc", "ghost", "web", "explode"}, 2, "unknown service verb"},
+	}
+	for _, c := range cases {
+		r := h.run(c.args...)
+		if r.code != c.code || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("jailctl %v: exit %d, stderr %q; want exit %d mentioning %q", c.args, r.code, r.stderr, c.code, c.want)
+		}
+	}
+	if ents, _ := os.ReadDir(filepath.Join(h.state, "lib")); len(ents) != 0 {
+		t.Errorf("bad input left state in lib: %v", ents)
+	}
+	if left := h.leftovers(); left != "" {
+		t.Errorf("bad input left kernel state: %s", left)
+	}
+}
+
+// Duplicates and a hand-broken definition are refused with clear errors.
+func TestDuplicateAndBrokenDefinition(t *testing.T) {
+	h := newHost(t)
+	h.must("create", "d")
+	if r := h.run("create", "d"); r.code != 1 || !strings.Contains(r.stderr, "already exists") {
+		t.Fatalf("duplicate: %d %q", r.code, r.stderr)
+	}
+	def := filepath.Join(h.state, "lib", "d", "jail.toml")
+	b, _ := os.ReadFile(def)
+	os.WriteFile(def, append(b, []byte("\ncolour = \"blue\"\n")...), 0o644)
+	if r := h.run("start", "d"); r.code != 1 || !strings.Contains(r.stderr, def) || !strings.Contains(r.stderr, `"colour"`) {
+		t.Fatalf("unknown key: %d %q", r.code, r.stderr)
+	}
+	os.WriteFile(def, append(b, []byte("\nprofile = \"max\"\n")...), 0o644)
+	if r := h.run("start", "d"); r.code != 1 || !strings.Contains(r.stderr, def) {
+		t.Fatalf("duplicate key: %d %q", r.code, r.stderr)
+	}
+	os.WriteFile(def, []byte(strings.Replace(string(b), `profile = 'high'`, `profile = 'max'`, 1)), 0o644)
+	if r := h.run("start", "d"); r.code != 1 || !strings.Contains(r.stderr, `key "profile"`) {
+		t.Fatalf("bad profile: %d %q", r.code, r.stderr)
+	}
+	if left := h.leftovers(); left != "" {
+		t.Fatalf("left behind: %s", left)
+	}
+}
+
+// A jail whose service dies before it is ready fails to start, says why,
+// and leaves nothing running.
+func TestStartFailsCleanly(t *testing.T) {
+	h := newHost(t)
+	svc := t.TempDir()
+	service(t, svc, "crash", "exit 3", "[start_limit]\nburst = 3\n[backoff]\ninitial = \"10ms\"\n[readiness]\nnotification_fd = 3\n")
+	h.must("create", "f", "--services", svc)
+	r := h.run("start", "f")
+	if r.code != 1 || !strings.Contains(r.stderr, "crash") || !strings.Contains(r.stderr, "exit 3") {
+		t.Fatalf("start of a failing jail: %d %q", r.code, r.stderr)
+	}
+	if left := h.leftovers(); left != "" {
+		t.Fatalf("left behind: %s", left)
+	}
+	if strings.Contains(h.must("list"), "running") {
+		t.Fatal("jail still running after a failed start")
+	}
+}
+
+func TestIDsAndDestroy(t *testing.T) {
+	h := newHost(t)
+	h.must("create", "one")
+	h.must("create", "two")
+	var infos []JailInfo
+	json.Unmarshal([]byte(h.must("list", "--json")), &infos)
+	if len(infos) != 2 || infos[0].ID == infos[1].ID {
+		t.Fatalf("ids: %+v", infos)
+	}
+	h.must("start", "one")
+	if r := h.run("destroy", "one"); r.code != 1 || !strings.Contains(r.stderr, "running") {
+		t.Fatalf("destroy running: %d %q", r.code, r.stderr)
+	}
+	h.must("destroy", "--force", "one")
+	h.must("destroy", "two")
+	if ents, _ := os.ReadDir(filepath.Join(h.state, "lib")); len(ents) != 0 {
+		t.Fatalf("destroy left %v", ents)
+	}
+
+}
