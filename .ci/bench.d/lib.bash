@@ -98,7 +98,11 @@ TREES=()
 tree_start() {
 	local name=$1
 	shift
-	JBENCH_TAG="$BENCH_TAG-$name" setsid "$@" </dev/null >"$BENCH_TMP/$name.log" 2>&1 &
+	if [ -n "${NEVER:-}" ]; then # a descriptor of the harness's own: not for the tree
+		JBENCH_TAG="$BENCH_TAG-$name" setsid "$@" </dev/null >"$BENCH_TMP/$name.log" 2>&1 {NEVER}>&- &
+	else
+		JBENCH_TAG="$BENCH_TAG-$name" setsid "$@" </dev/null >"$BENCH_TMP/$name.log" 2>&1 &
+	fi
 	TREE_PID=$!
 	TREES+=("$TREE_PID:$name")
 }
