@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/jailsproject/jails/jailctl/store"
+
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -30,7 +32,7 @@ const usage = `usage: jailctl [--state-dir DIR] [--debug] COMMAND [ARGS]
 
 // env carries what every command needs.
 type env struct {
-	st     *Store
+	st     *store.Store
 	log    hclog.Logger
 	stdout io.Writer
 	stderr io.Writer
@@ -54,7 +56,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	self, _ := os.Executable()
 	e := &env{
-		st:     NewStore(*stateDir),
+		st:     store.NewStore(*stateDir),
 		log:    hclog.New(&hclog.LoggerOptions{Name: "jailctl", Output: os.Stderr, Level: lvl}),
 		stdout: os.Stdout, stderr: os.Stderr, self: self,
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jailsproject/jails/jailctl/store"
 )
 
 // Integration tests drive the real jailctl and jinit binaries, as root,
@@ -59,7 +61,7 @@ func newHost(t *testing.T) *host {
 // cleanup stops whatever the test left running and checks that nothing of
 // the instance remains in the kernel.
 func (h *host) cleanup() {
-	names, _ := NewStore(h.state).Names()
+	names, _ := store.NewStore(h.state).Names()
 	for _, n := range names {
 		h.run("stop", "--timeout", "5s", n)
 	}
@@ -71,7 +73,7 @@ func (h *host) cleanup() {
 // leftovers reports cgroups, keeper processes or mounts of this instance.
 func (h *host) leftovers() string {
 	var out []string
-	group := NewStore(h.state).CgroupGroup()
+	group := store.NewStore(h.state).CgroupGroup()
 	for _, root := range []string{"/sys/fs/cgroup/unified", "/sys/fs/cgroup", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids", "/sys/fs/cgroup/cpu"} {
 		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 			if err != nil || !d.IsDir() {
@@ -187,4 +189,14 @@ func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// processAlive: the process exists and is not a zombie.
+func processAlive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	return i < 0 || i+2 >= len(b) || b[i+2] != 'Z'
 }

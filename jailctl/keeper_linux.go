@@ -1,17 +1,15 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/signal"
 	"runtime"
-	"strconv"
-	"strings"
 	"syscall"
-	"time"
+
+	"github.com/jailsproject/jails/jailctl/store"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/jailsproject/jails/kmod"
@@ -24,7 +22,7 @@ import (
 // removes everything and records why. The keeper is the jail's only host
 // process; it holds the eBPF port links, so enforcement lives exactly as
 // long as the jail.
-func keep(st *Store, r *Resolved, jinit string, report func(error), log hclog.Logger) error {
+func keep(st *store.Store, r *store.Resolved, jinit string, report func(error), log hclog.Logger) error {
 	// The stage's parent-death signal is tied to the forking thread.
 	runtime.LockOSThread()
 	name := r.Def.Name
@@ -37,15 +35,15 @@ func keep(st *Store, r *Resolved, jinit string, report func(error), log hclog.Lo
 	signal.Notify(sigC, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	go func() {
 		for range sigC {
-			st.markStopping(name)
+			st.MarkStopping(name)
 			k.proc.Cmd.Process.Signal(syscall.SIGTERM) // jinit's orderly shutdown
 		}
 	}()
 	werr := k.proc.Cmd.Wait()
-	stopping := st.stopping(name)
+	stopping := st.Stopping(name)
 	reason := exitReason(werr, stopping)
 	k.teardown(st, name)
-	st.writeLast(name, reason)
+	st.WriteLast(name, reason)
 	log.Info("jail stopped", "jail", name, "reason", reason)
 	if werr != nil && !stopping {
 		return fmt.Errorf("jail %s: %s", name, reason)
@@ -59,7 +57,7 @@ type kept struct {
 	proc  *kmod.Process
 }
 
-func buildJail(st *Store, r *Resolved, jinit string, log hclog.Logger) (*kept, error) {
+func buildJail(st *store.Store, r *store.Resolved, jinit string, log hclog.Logger) (*kept, error) {
 	k := &kept{}
 	if err := k.build(st, r, jinit, log); err != nil {
 		k.teardown(st, r.Def.Name)
@@ -68,19 +66,19 @@ func buildJail(st *Store, r *Resolved, jinit string, log hclog.Logger) (*kept, e
 	return k, nil
 }
 
-func (k *kept) build(st *Store, r *Resolved, jinit string, log hclog.Logger) error {
+func (k *kept) build(st *store.Store, r *store.Resolved, jinit string, log hclog.Logger) error {
 	name := r.Def.Name
 	if len(r.Ports) > 0 {
 		if err := ports.Supported(); err != nil {
 			return fmt.Errorf("jail %s reserves ports but eBPF port enforcement is unavailable here: %w", name, err)
 		}
 	}
-	for _, d := range []string{st.runDir(name), st.mntDir(name)} {
+	for _, d := range []string{st.RunDir(name), st.MntDir(name)} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return fmt.Errorf("create %s: %w", d, err)
 		}
 	}
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: st.sockPath(name), Net: "unix"})
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: st.SockPath(name), Net: "unix"})
 	if err != nil {
 		return fmt.Errorf("create control socket: %w", err)
 	}
@@ -91,8 +89,8 @@ func (k *kept) build(st *Store, r *Resolved, jinit string, log hclog.Logger) err
 		return fmt.Errorf("create control socket: %w", err)
 	}
 	defer lnFile.Close()
-	os.Chmod(st.sockPath(name), 0o600)
-	console, err := os.OpenFile(consolePath(st, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+	os.Chmod(st.SockPath(name), 0o600)
+	console, err := os.OpenFile(st.ConsolePath(name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
 	if err != nil {
 		return fmt.Errorf("open console log: %w", err)
 	}
@@ -101,8 +99,8 @@ func (k *kept) build(st *Store, r *Resolved, jinit string, log hclog.Logger) err
 		return err
 	}
 	spec := kmod.Spec{
-		Name: name, Hostname: r.Def.hostname(), Root: r.Def.Root, Writable: st.rwDir(name),
-		Mounts: r.Mounts, NetNone: r.Def.Net == "none", Profile: r.Def.Profile, Jinit: jinit, Mnt: st.mntDir(name),
+		Name: name, Hostname: r.Def.HostnameOrName(), Root: r.Def.Root, Writable: st.RWDir(name),
+		Mounts: r.Mounts, NetNone: r.Def.Net == "none", Profile: r.Def.Profile, Jinit: jinit, Mnt: st.MntDir(name),
 		Debug: log.IsDebug(),
 	}
 	if k.proc, err = kmod.Spawn(spec, k.cg, lnFile, console); err != nil {
@@ -119,10 +117,7 @@ func (k *kept) build(st *Store, r *Resolved, jinit string, log hclog.Logger) err
 			log.Warn("cannot restrict the jail to its own ports", "error", err)
 		}
 	}
-	cgj, _ := json.Marshal(k.cg)
-	start, _ := procStart(os.Getpid())
-	rt := &Runtime{KeeperPid: os.Getpid(), KeeperStart: start, JinitPid: k.proc.Cmd.Process.Pid, Started: time.Now().UTC(), Cgroup: cgj}
-	if err := st.writeRuntime(name, rt); err != nil {
+	if err := st.RecordStart(name, k.proc.Cmd.Process.Pid, k.cg); err != nil {
 		return err
 	}
 	if err := k.proc.Release(spec); err != nil {
@@ -133,7 +128,7 @@ func (k *kept) build(st *Store, r *Resolved, jinit string, log hclog.Logger) err
 
 // teardown removes the jail's kernel state and runtime files; every step
 // tolerates what is already gone.
-func (k *kept) teardown(st *Store, name string) {
+func (k *kept) teardown(st *store.Store, name string) {
 	if k.proc != nil && k.proc.Cmd.ProcessState == nil {
 		k.proc.Cmd.Process.Kill()
 		k.proc.Cmd.Wait()
@@ -144,28 +139,7 @@ func (k *kept) teardown(st *Store, name string) {
 	if k.guard != nil {
 		k.guard.Close()
 	}
-	os.RemoveAll(st.runDir(name))
-}
-
-// destroyKernelState removes what a dead keeper left.
-func destroyKernelState(rt *Runtime) error {
-	if len(rt.Cgroup) == 0 {
-		return nil
-	}
-	var cg kmod.Cgroup
-	if err := json.Unmarshal(rt.Cgroup, &cg); err != nil {
-		return fmt.Errorf("decode cgroup: %w", err)
-	}
-	return cg.Destroy()
-}
-
-// jailUsage reads a running jail's accounting.
-func jailUsage(rt *Runtime) kmod.Usage {
-	var cg kmod.Cgroup
-	if json.Unmarshal(rt.Cgroup, &cg) != nil {
-		return kmod.Usage{}
-	}
-	return cg.Usage()
+	os.RemoveAll(st.RunDir(name))
 }
 
 func exitReason(err error, stopping bool) string {
@@ -186,21 +160,4 @@ func exitReason(err error, stopping bool) string {
 		return fmt.Sprintf("jinit exited with status %d", xe.ExitCode())
 	}
 	return "jinit: " + err.Error()
-}
-
-// procStart returns a process's start time in clock ticks since boot.
-func procStart(pid int) (uint64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 {
-		return 0, errors.New("malformed stat")
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 20 {
-		return 0, errors.New("malformed stat")
-	}
-	return strconv.ParseUint(f[19], 10, 64)
 }

@@ -10,6 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/jailsproject/jails/jailctl/store"
+
 	"github.com/jailsproject/jails/jinit/control"
 	"github.com/jailsproject/jails/kmod"
 	"github.com/jailsproject/jails/services"
@@ -17,22 +19,22 @@ import (
 
 // JailInfo is one row of `jailctl list --json` (a stable, documented format).
 type JailInfo struct {
-	ID        int        `json:"id"`
-	Name      string     `json:"name"`
-	State     string     `json:"state"` // running | stopped
-	Profile   string     `json:"profile"`
-	Ports     []string   `json:"ports"`
-	Autostart bool       `json:"autostart"`
-	Usage     kmod.Usage `json:"usage"`
-	Started   *time.Time `json:"started,omitempty"`
-	UptimeSec int64      `json:"uptime_seconds,omitempty"`
-	LastExit  *LastExit  `json:"last_exit,omitempty"`
-	ConfigErr string     `json:"config_error,omitempty"`
+	ID        int             `json:"id"`
+	Name      string          `json:"name"`
+	State     string          `json:"state"` // running | stopped
+	Profile   string          `json:"profile"`
+	Ports     []string        `json:"ports"`
+	Autostart bool            `json:"autostart"`
+	Usage     kmod.Usage      `json:"usage"`
+	Started   *time.Time      `json:"started,omitempty"`
+	UptimeSec int64           `json:"uptime_seconds,omitempty"`
+	LastExit  *store.LastExit `json:"last_exit,omitempty"`
+	ConfigErr string          `json:"config_error,omitempty"`
 }
 
 func (e *env) info(name string) JailInfo {
 	ji := JailInfo{Name: name, State: "stopped", Ports: []string{}}
-	r, err := LoadDef(e.st.defPath(name))
+	r, err := store.LoadDef(e.st.DefPath(name))
 	if err != nil {
 		ji.ConfigErr = err.Error()
 	} else {
@@ -41,17 +43,17 @@ func (e *env) info(name string) JailInfo {
 			ji.Ports = append(ji.Ports, p.String())
 		}
 	}
-	if rt := e.st.running(name); rt != nil {
+	if rt := e.st.Running(name); rt != nil {
 		ji.State = "running"
-		ji.Usage = jailUsage(rt)
+		ji.Usage = rt.Usage()
 		started := rt.Started
 		ji.Started, ji.UptimeSec = &started, int64(time.Since(started).Seconds())
-	} else if lk, err := e.st.tryLock(name); err == nil {
+	} else if lk, err := e.st.TryLock(name); err == nil {
 		// A dead keeper is cleaned up here too, so list shows the truth.
-		e.st.reconcile(name)
+		e.st.Reconcile(name)
 		lk.Unlock()
 	}
-	ji.LastExit = e.st.readLast(name)
+	ji.LastExit = e.st.ReadLast(name)
 	return ji
 }
 
@@ -129,13 +131,13 @@ func writeJSON(w io.Writer, v any) error {
 
 // dial connects to a running jail's jinit.
 func (e *env) dial(ctx context.Context, name string) (*control.Client, error) {
-	if err := e.st.mustExist(name); err != nil {
+	if err := e.st.MustExist(name); err != nil {
 		return nil, err
 	}
-	if e.st.running(name) == nil {
+	if e.st.Running(name) == nil {
 		return nil, fmt.Errorf("%s: %w", name, errNotRunning)
 	}
-	return control.Dial(ctx, e.st.sockPath(name))
+	return control.Dial(ctx, e.st.SockPath(name))
 }
 
 func cmdStatus(ctx context.Context, e *env, args []string) error {

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jailsproject/jails/jailctl/store"
+
 	"github.com/jailsproject/jails/jinit/control"
 	"github.com/jailsproject/jails/services"
 )
@@ -31,7 +33,7 @@ func (e *env) targets(pos []string, all bool) ([]string, error) {
 		}
 		var out []string
 		for _, n := range names {
-			if r, err := LoadDef(e.st.defPath(n)); err == nil && r.Def.Autostart {
+			if r, err := store.LoadDef(e.st.DefPath(n)); err == nil && r.Def.Autostart {
 				out = append(out, n)
 			} else if err != nil {
 				fmt.Fprintf(e.stderr, "jailctl: skipping %s: %v\n", n, err)
@@ -43,7 +45,7 @@ func (e *env) targets(pos []string, all bool) ([]string, error) {
 		return nil, usageError{"no jail named"}
 	}
 	for _, n := range pos {
-		if err := e.st.mustExist(n); err != nil {
+		if err := e.st.MustExist(n); err != nil {
 			return nil, err
 		}
 	}
@@ -95,21 +97,21 @@ func (e *env) start(ctx context.Context, name string, timeout time.Duration) err
 		return err
 	}
 	defer lk.Unlock()
-	if err := e.st.reconcile(name); err != nil {
+	if err := e.st.Reconcile(name); err != nil {
 		return err
 	}
-	if e.st.running(name) != nil {
+	if e.st.Running(name) != nil {
 		return errors.New("already running")
 	}
-	r, err := LoadDef(e.st.defPath(name))
+	r, err := store.LoadDef(e.st.DefPath(name))
 	if err != nil {
 		return err
 	}
-	if err := e.st.checkPorts(name, r.Ports); err != nil {
+	if err := e.st.CheckPorts(name, r.Ports); err != nil {
 		return err
 	}
 	if err := e.launchKeeper(name); err != nil {
-		e.st.reconcile(name)
+		e.st.Reconcile(name)
 		return err
 	}
 	if err := e.waitReady(ctx, name, timeout); err != nil {
@@ -122,10 +124,10 @@ func (e *env) start(ctx context.Context, name string, timeout time.Duration) err
 // launchKeeper starts `jailctl __keeper NAME` detached, and waits for its
 // report: "ok" once jinit runs, or the error that stopped it.
 func (e *env) launchKeeper(name string) error {
-	if err := os.MkdirAll(e.st.logDir(name), 0o755); err != nil {
+	if err := os.MkdirAll(e.st.LogDir(name), 0o755); err != nil {
 		return err
 	}
-	console, err := os.OpenFile(consolePath(e.st, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+	console, err := os.OpenFile(e.st.ConsolePath(name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
 	if err != nil {
 		return fmt.Errorf("open console log: %w", err)
 	}
@@ -135,7 +137,10 @@ func (e *env) launchKeeper(name string) error {
 		return err
 	}
 	defer rr.Close()
-	args := []string{"--state-dir", e.st.base, keeperCmd, name}
+	args := []string{keeperCmd, name}
+	if e.st.Dir != "" {
+		args = append([]string{"--state-dir", e.st.Dir}, args...)
+	}
 	if e.log.IsDebug() {
 		args = append([]string{"--debug"}, args...)
 	}
@@ -158,13 +163,13 @@ func (e *env) launchKeeper(name string) error {
 	if msg, ok := strings.CutPrefix(line, "error: "); ok {
 		return errors.New(msg)
 	}
-	return fmt.Errorf("keeper exited without starting the jail (see %s)", consolePath(e.st, name))
+	return fmt.Errorf("keeper exited without starting the jail (see %s)", e.st.ConsolePath(name))
 }
 
 func (e *env) waitReady(ctx context.Context, name string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Second)
 	defer cancel()
-	c, err := control.Dial(ctx, e.st.sockPath(name))
+	c, err := control.Dial(ctx, e.st.SockPath(name))
 	if err != nil {
 		return err
 	}
@@ -180,7 +185,7 @@ func cmdKeeper(ctx context.Context, e *env, args []string) error {
 	}
 	report := os.NewFile(3, "report")
 	name := args[0]
-	r, err := LoadDef(e.st.defPath(name))
+	r, err := store.LoadDef(e.st.DefPath(name))
 	if err == nil {
 		var jinit string
 		if jinit, err = findJinit(e.self); err == nil {
@@ -228,24 +233,24 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return usageError{"run takes exactly one NAME"}
 	}
 	name := pos[0]
-	if err := e.st.mustExist(name); err != nil {
+	if err := e.st.MustExist(name); err != nil {
 		return err
 	}
 	lk, err := e.st.Lock(name)
 	if err != nil {
 		return err
 	}
-	if err := e.st.reconcile(name); err != nil {
+	if err := e.st.Reconcile(name); err != nil {
 		lk.Unlock()
 		return err
 	}
-	if e.st.running(name) != nil {
+	if e.st.Running(name) != nil {
 		lk.Unlock()
 		return errors.New("run: already running")
 	}
-	r, err := LoadDef(e.st.defPath(name))
+	r, err := store.LoadDef(e.st.DefPath(name))
 	if err == nil {
-		err = e.st.checkPorts(name, r.Ports)
+		err = e.st.CheckPorts(name, r.Ports)
 	}
 	var jinit string
 	if err == nil {
@@ -270,4 +275,9 @@ func (e *env) notifyReady(ctx context.Context, name string) {
 		return
 	}
 	sdNotify("READY=1")
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
 }

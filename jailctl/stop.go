@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jailsproject/jails/jailctl/store"
+
 	"github.com/jailsproject/jails/jinit/control"
 	"github.com/jailsproject/jails/services"
 )
@@ -41,7 +43,7 @@ func (e *env) stop(ctx context.Context, name string, timeout time.Duration) erro
 		return err
 	}
 	defer lk.Unlock()
-	if err := e.st.reconcile(name); err != nil {
+	if err := e.st.Reconcile(name); err != nil {
 		return err
 	}
 	return e.stopLocked(ctx, name, timeout)
@@ -51,13 +53,13 @@ func (e *env) stop(ctx context.Context, name string, timeout time.Duration) erro
 // to tear the jail down; past the timeout every process of the jail is
 // killed. It returns once nothing of the jail is left.
 func (e *env) stopLocked(ctx context.Context, name string, timeout time.Duration) error {
-	rt := e.st.running(name)
+	rt := e.st.Running(name)
 	if rt == nil {
-		return e.st.reconcile(name)
+		return e.st.Reconcile(name)
 	}
-	e.st.markStopping(name)
+	e.st.MarkStopping(name)
 	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	c, err := control.Dial(sctx, e.st.sockPath(name))
+	c, err := control.Dial(sctx, e.st.SockPath(name))
 	if err == nil {
 		_, err = c.Do(sctx, control.Request{Verb: services.VerbShutdown})
 		c.Close()
@@ -80,9 +82,9 @@ func (e *env) stopLocked(ctx context.Context, name string, timeout time.Duration
 
 // waitGone waits for the keeper to exit, which happens after it removed
 // the jail's kernel state.
-func waitGone(rt *Runtime, within time.Duration) bool {
+func waitGone(rt *store.Runtime, within time.Duration) bool {
 	deadline := time.Now().Add(within)
-	for rt.alive() {
+	for rt.Alive() {
 		if time.Now().After(deadline) {
 			return false
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"syscall"
 
@@ -26,6 +27,16 @@ const (
 	stageSpecFD    = 4 // the Spec as JSON; EOF releases the stage
 	stageErrFD     = 5 // close-on-exec: empty at exec of jinit, else the error
 )
+
+// The stage must exec jinit from its main thread: the parent-death signal
+// that ties the jail to its keeper is a property of the thread that was
+// forked, and a Go thread created later would exec without it. Locking
+// in init keeps main() on the main thread.
+func init() {
+	if IsStage() {
+		runtime.LockOSThread()
+	}
+}
 
 // StageMain runs the stage and never returns.
 func StageMain() {

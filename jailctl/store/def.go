@@ -1,4 +1,4 @@
-package main
+package store
 
 import (
 	"bytes"
@@ -164,8 +164,8 @@ func (d Def) Resolve(file string) (*Resolved, error) {
 	return r, nil
 }
 
-// hostname is the jail's hostname: its own name unless set.
-func (d Def) hostname() string {
+// HostnameOrName is the jail's hostname: its own name unless set.
+func (d Def) HostnameOrName() string {
 	if d.Hostname != "" {
 		return d.Hostname
 	}
@@ -174,7 +174,7 @@ func (d Def) hostname() string {
 
 // LoadDef reads and validates lib/NAME/jail.toml.
 func LoadDef(path string) (*Resolved, error) {
-	b, err := readSmall(path, 1<<20)
+	b, err := ReadSmall(path, 1<<20)
 	if err != nil {
 		return nil, err
 	}
@@ -202,11 +202,11 @@ func (d Def) Save(path string) error {
 	if err != nil {
 		return fmt.Errorf("encode definition: %w", err)
 	}
-	return writeAtomic(path, append([]byte("# Jail definition, written by jailctl create; hand edits are validated at start.\n"), b...), 0o644)
+	return WriteAtomic(path, append([]byte("# Jail definition, written by jailctl create; hand edits are validated at start.\n"), b...), 0o644)
 }
 
 // readSmall reads a regular file of at most limit bytes.
-func readSmall(path string, limit int64) ([]byte, error) {
+func ReadSmall(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -227,7 +227,7 @@ func readSmall(path string, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-func writeAtomic(path string, b []byte, mode os.FileMode) error {
+func WriteAtomic(path string, b []byte, mode os.FileMode) error {
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, b, mode); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)

@@ -1,4 +1,7 @@
-package main
+// Package store is the on-disk state of a jails instance: jail
+// definitions and writable layers, runtime records of running jails, and
+// the paths jailctl and the collector agree on.
+package store
 
 import (
 	"crypto/sha256"
@@ -9,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -19,36 +21,38 @@ import (
 // --state-dir DIR puts all three under DIR so instances can run side by side.
 type Store struct {
 	Lib, Run, Log string
-	base          string // what identifies the instance (for cgroup names)
+	// Dir is the --state-dir the store was opened with; "" for the
+	// default layout.
+	Dir string
 }
 
 // NewStore returns the default layout, or everything under dir.
 func NewStore(dir string) *Store {
 	if dir == "" {
-		return &Store{Lib: "/var/lib/jails", Run: "/run/jails", Log: "/var/log/jails", base: "/var/lib/jails"}
+		return &Store{Lib: "/var/lib/jails", Run: "/run/jails", Log: "/var/log/jails"}
 	}
 	dir = filepath.Clean(dir)
-	return &Store{Lib: filepath.Join(dir, "lib"), Run: filepath.Join(dir, "run"), Log: filepath.Join(dir, "log"), base: dir}
+	return &Store{Lib: filepath.Join(dir, "lib"), Run: filepath.Join(dir, "run"), Log: filepath.Join(dir, "log"), Dir: dir}
 }
 
 // CgroupGroup names the cgroup that holds this instance's jails.
 func (s *Store) CgroupGroup() string {
-	if s.base == "/var/lib/jails" {
+	if s.Dir == "" {
 		return "jails"
 	}
-	h := sha256.Sum256([]byte(s.base))
+	h := sha256.Sum256([]byte(s.Dir))
 	return "jails-" + hex.EncodeToString(h[:4])
 }
 
-func (s *Store) jailDir(name string) string  { return filepath.Join(s.Lib, name) }
-func (s *Store) defPath(name string) string  { return filepath.Join(s.Lib, name, "jail.toml") }
-func (s *Store) rwDir(name string) string    { return filepath.Join(s.Lib, name, "rw") }
-func (s *Store) lastPath(name string) string { return filepath.Join(s.Lib, name, "last-exit.json") }
-func (s *Store) runDir(name string) string   { return filepath.Join(s.Run, name) }
-func (s *Store) sockPath(name string) string { return filepath.Join(s.Run, name, "control.sock") }
-func (s *Store) rtPath(name string) string   { return filepath.Join(s.Run, name, "state.json") }
-func (s *Store) mntDir(name string) string   { return filepath.Join(s.Run, name, "root") }
-func (s *Store) logDir(name string) string   { return filepath.Join(s.Log, name) }
+func (s *Store) JailDir(name string) string     { return filepath.Join(s.Lib, name) }
+func (s *Store) DefPath(name string) string     { return filepath.Join(s.Lib, name, "jail.toml") }
+func (s *Store) RWDir(name string) string       { return filepath.Join(s.Lib, name, "rw") }
+func (s *Store) LastPath(name string) string    { return filepath.Join(s.Lib, name, "last-exit.json") }
+func (s *Store) RunDir(name string) string      { return filepath.Join(s.Run, name) }
+func (s *Store) SockPath(name string) string    { return filepath.Join(s.Run, name, "control.sock") }
+func (s *Store) RuntimePath(name string) string { return filepath.Join(s.Run, name, "state.json") }
+func (s *Store) MntDir(name string) string      { return filepath.Join(s.Run, name, "root") }
+func (s *Store) LogDir(name string) string      { return filepath.Join(s.Log, name) }
 
 // Names lists the defined jails, sorted.
 func (s *Store) Names() ([]string, error) {
@@ -61,7 +65,7 @@ func (s *Store) Names() ([]string, error) {
 	var out []string
 	for _, e := range ents {
 		if e.IsDir() && ValidName(e.Name()) == nil {
-			if _, err := os.Stat(s.defPath(e.Name())); err == nil {
+			if _, err := os.Stat(s.DefPath(e.Name())); err == nil {
 				out = append(out, e.Name())
 			}
 		}
@@ -75,6 +79,7 @@ func (s *Store) Names() ([]string, error) {
 // holder dies.
 type Lock struct{ f *os.File }
 
+// Lock takes the jail's command lock, waiting for it.
 func (s *Store) Lock(name string) (*Lock, error) {
 	if err := os.MkdirAll(s.Lib, 0o700); err != nil {
 		return nil, fmt.Errorf("lock jail %s: %w", name, err)
@@ -93,7 +98,7 @@ func (s *Store) Lock(name string) (*Lock, error) {
 func (l *Lock) Unlock() { l.f.Close() }
 
 // tryLock takes the lock only if it is free.
-func (s *Store) tryLock(name string) (*Lock, error) {
+func (s *Store) TryLock(name string) (*Lock, error) {
 	f, err := os.OpenFile(filepath.Join(s.Lib, "."+name+".lock"), os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return nil, err
@@ -121,25 +126,39 @@ type LastExit struct {
 	Reason string    `json:"reason"`
 }
 
-func (s *Store) readRuntime(name string) (*Runtime, error) {
-	b, err := readSmall(s.rtPath(name), 1<<16)
+func (s *Store) ReadRuntime(name string) (*Runtime, error) {
+	b, err := ReadSmall(s.RuntimePath(name), 1<<16)
 	if err != nil {
 		return nil, err
 	}
 	var rt Runtime
 	if err := json.Unmarshal(b, &rt); err != nil {
-		return nil, fmt.Errorf("read %s: %w", s.rtPath(name), err)
+		return nil, fmt.Errorf("read %s: %w", s.RuntimePath(name), err)
 	}
 	return &rt, nil
 }
 
-func (s *Store) writeRuntime(name string, rt *Runtime) error {
-	b, _ := json.Marshal(rt)
-	return writeAtomic(s.rtPath(name), b, 0o600)
+// RecordStart writes the runtime record of a jail whose keeper is the
+// calling process.
+func (s *Store) RecordStart(name string, jinitPid int, cgroup any) error {
+	start, err := procStart(os.Getpid())
+	if err != nil {
+		return fmt.Errorf("record jail start: %w", err)
+	}
+	cg, err := json.Marshal(cgroup)
+	if err != nil {
+		return fmt.Errorf("record jail start: %w", err)
+	}
+	return s.WriteRuntime(name, &Runtime{KeeperPid: os.Getpid(), KeeperStart: start, JinitPid: jinitPid, Started: time.Now().UTC(), Cgroup: cg})
 }
 
-func (s *Store) readLast(name string) *LastExit {
-	b, err := readSmall(s.lastPath(name), 1<<16)
+func (s *Store) WriteRuntime(name string, rt *Runtime) error {
+	b, _ := json.Marshal(rt)
+	return WriteAtomic(s.RuntimePath(name), b, 0o600)
+}
+
+func (s *Store) ReadLast(name string) *LastExit {
+	b, err := ReadSmall(s.LastPath(name), 1<<16)
 	if err != nil {
 		return nil
 	}
@@ -150,13 +169,13 @@ func (s *Store) readLast(name string) *LastExit {
 	return &l
 }
 
-func (s *Store) writeLast(name, reason string) {
+func (s *Store) WriteLast(name, reason string) {
 	b, _ := json.Marshal(LastExit{At: time.Now().UTC(), Reason: reason})
-	writeAtomic(s.lastPath(name), b, 0o644)
+	WriteAtomic(s.LastPath(name), b, 0o644)
 }
 
 // alive reports whether the jail's keeper is still the process recorded.
-func (rt *Runtime) alive() bool {
+func (rt *Runtime) Alive() bool {
 	if rt == nil || rt.KeeperPid <= 0 {
 		return false
 	}
@@ -165,9 +184,9 @@ func (rt *Runtime) alive() bool {
 }
 
 // running returns the runtime of a running jail, or nil.
-func (s *Store) running(name string) *Runtime {
-	rt, err := s.readRuntime(name)
-	if err != nil || !rt.alive() {
+func (s *Store) Running(name string) *Runtime {
+	rt, err := s.ReadRuntime(name)
+	if err != nil || !rt.Alive() {
 		return nil
 	}
 	return rt
@@ -176,39 +195,35 @@ func (s *Store) running(name string) *Runtime {
 // reconcile cleans up after a keeper that died without doing so itself
 // (killed, or the machine's jailctl crashed mid-start): what the runtime
 // file names is removed, and the reason recorded. Callers hold the lock.
-func (s *Store) reconcile(name string) error {
-	rt, err := s.readRuntime(name)
+func (s *Store) Reconcile(name string) error {
+	rt, err := s.ReadRuntime(name)
 	if errors.Is(err, os.ErrNotExist) {
-		return os.RemoveAll(s.runDir(name)) // a start that died before writing it
+		return os.RemoveAll(s.RunDir(name)) // a start that died before writing it
 	}
-	if err == nil && rt.alive() {
+	if err == nil && rt.Alive() {
 		return nil
 	}
 	if err == nil {
 		if cerr := destroyKernelState(rt); cerr != nil {
 			return fmt.Errorf("clean up jail %s: %w", name, cerr)
 		}
-		if l := s.readLast(name); l == nil || l.At.Before(rt.Started) {
-			s.writeLast(name, "the jail's keeper process died; cleaned up by a later command")
+		if l := s.ReadLast(name); l == nil || l.At.Before(rt.Started) {
+			s.WriteLast(name, "the jail's keeper process died; cleaned up by a later command")
 		}
 	}
-	return os.RemoveAll(s.runDir(name))
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	return s
+	return os.RemoveAll(s.RunDir(name))
 }
 
 // markStopping records that an operator asked the jail to stop, so the
 // keeper reports "stopped" rather than an unexpected exit.
-func (s *Store) markStopping(name string) {
-	os.WriteFile(filepath.Join(s.runDir(name), "stopping"), nil, 0o600)
+func (s *Store) MarkStopping(name string) {
+	os.WriteFile(filepath.Join(s.RunDir(name), "stopping"), nil, 0o600)
 }
 
-func (s *Store) stopping(name string) bool {
-	_, err := os.Stat(filepath.Join(s.runDir(name), "stopping"))
+func (s *Store) Stopping(name string) bool {
+	_, err := os.Stat(filepath.Join(s.RunDir(name), "stopping"))
 	return err == nil
 }
 
-func consolePath(s *Store, name string) string { return filepath.Join(s.logDir(name), "console.log") }
+// ConsolePath is where jinit's own output and the keeper's go.
+func (s *Store) ConsolePath(name string) string { return filepath.Join(s.LogDir(name), "console.log") }
