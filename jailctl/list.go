@@ -88,7 +88,7 @@ func cmdList(ctx context.Context, e *env, args []string) error {
 			cpu = j.Usage.CPU.Truncate(time.Millisecond).String()
 			mem = humanBytes(j.Usage.MemBytes)
 			up = (time.Duration(j.UptimeSec) * time.Second).String()
-		} else if j.LastExit != nil {
+		} else if j.LastExit != nil && j.LastExit.Reason != "stopped" {
 			state = "stopped (" + j.LastExit.Reason + ")"
 		}
 		if j.ConfigErr != "" {
