@@ -36,7 +36,7 @@ test-go:
 	$(GOFLAGS_B) $(GO) test $(TESTFLAGS) $(PKGS)
 
 test-c:
-	@if [ -f kmod/netbsd/Makefile.test ]; then $(MAKE) -C kmod/netbsd -f Makefile.test test; fi
+	@if [ -f kmod/netbsd/Makefile.test ]; then $(MAKE) --no-print-directory -C kmod/netbsd -f Makefile.test test; fi
 
 # Short fuzzing of every fuzz target (the seed corpora also run in `make test`).
 FUZZTIME ?= 15s
