@@ -65,6 +65,9 @@ type Spec struct {
 	Jinit    string  `json:"jinit"` // host path of the jinit binary, bound read-only into the jail
 	Mnt      string  `json:"mnt"`   // an empty host directory used as the mount point of the new root
 	Debug    bool    `json:"debug,omitempty"`
+	// NoServices starts jinit supervising an empty directory instead of
+	// /etc/service: a running jail without its services (jailctl apply).
+	NoServices bool `json:"no_services,omitempty"`
 }
 
 // WritableDirs are the directories of the jail's writable layer.
@@ -72,6 +75,10 @@ var WritableDirs = []string{"etc", "var", "tmp", "home", "root"}
 
 // JinitPath is where jinit is found inside a jail.
 const JinitPath = "/run/jinit"
+
+// NoServicesDir is the empty service directory jinit supervises in a jail
+// started with Spec.NoServices; it lives on the jail's own /run tmpfs.
+const NoServicesDir = "/run/no-services"
 
 // Usage is a jail's kernel accounting.
 type Usage struct {

@@ -84,13 +84,20 @@ func stage() error {
 	if err := mountAfterPivot(&spec, jinit, srcs); err != nil {
 		return err
 	}
+	svcDir := "/etc/service"
+	if spec.NoServices {
+		svcDir = NoServicesDir
+		if err := os.Mkdir(svcDir, 0o555); err != nil {
+			return fmt.Errorf("create %s: %w", svcDir, err)
+		}
+	}
 	if err := unix.Sethostname([]byte(spec.Hostname)); err != nil {
 		return fmt.Errorf("set hostname: %w", err)
 	}
 	if err := confine(&spec); err != nil {
 		return err
 	}
-	args := []string{"jinit", "--services", "/etc/service", "--control-fd", strconv.Itoa(stageControlFD), "--jail", spec.Name}
+	args := []string{"jinit", "--services", svcDir, "--control-fd", strconv.Itoa(stageControlFD), "--jail", spec.Name}
 	if spec.Debug {
 		args = append(args, "--debug")
 	}
