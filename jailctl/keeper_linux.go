@@ -21,12 +21,13 @@ import (
 // starter (ok, or the error), and when jinit exits — for whatever reason —
 // removes everything and records why. The keeper is the jail's only host
 // process; it holds the eBPF port links, so enforcement lives exactly as
-// long as the jail.
-func keep(st *store.Store, r *store.Resolved, jinit string, report func(error), log hclog.Logger) error {
+// long as the jail. With noServices, jinit runs none of the jail's
+// services (jailctl apply on a stopped jail).
+func keep(st *store.Store, r *store.Resolved, jinit string, noServices bool, report func(error), log hclog.Logger) error {
 	// The stage's parent-death signal is tied to the forking thread.
 	runtime.LockOSThread()
 	name := r.Def.Name
-	k, err := buildJail(st, r, jinit, log)
+	k, err := buildJail(st, r, jinit, noServices, log)
 	report(err)
 	if err != nil {
 		return err
@@ -57,16 +58,16 @@ type kept struct {
 	proc  *kmod.Process
 }
 
-func buildJail(st *store.Store, r *store.Resolved, jinit string, log hclog.Logger) (*kept, error) {
+func buildJail(st *store.Store, r *store.Resolved, jinit string, noServices bool, log hclog.Logger) (*kept, error) {
 	k := &kept{}
-	if err := k.build(st, r, jinit, log); err != nil {
+	if err := k.build(st, r, jinit, noServices, log); err != nil {
 		k.teardown(st, r.Def.Name)
 		return nil, err
 	}
 	return k, nil
 }
 
-func (k *kept) build(st *store.Store, r *store.Resolved, jinit string, log hclog.Logger) error {
+func (k *kept) build(st *store.Store, r *store.Resolved, jinit string, noServices bool, log hclog.Logger) error {
 	name := r.Def.Name
 	if len(r.Ports) > 0 {
 		if err := ports.Supported(); err != nil {
@@ -101,7 +102,7 @@ func (k *kept) build(st *store.Store, r *store.Resolved, jinit string, log hclog
 	spec := kmod.Spec{
 		Name: name, Hostname: r.Def.HostnameOrName(), Root: r.Def.Root, Writable: st.RWDir(name),
 		Mounts: r.Mounts, NetNone: r.Def.Net == "none", Profile: r.Def.Profile, Jinit: jinit, Mnt: st.MntDir(name),
-		Debug: log.IsDebug(),
+		Debug: log.IsDebug(), NoServices: noServices,
 	}
 	if k.proc, err = kmod.Spawn(spec, k.cg, lnFile, console); err != nil {
 		return err

@@ -12,7 +12,7 @@ import (
 // 9) is wired into jailctl: the commands that only read definitions work.
 var errNoBackend = errors.New("starting jails on NetBSD needs the secmodel_jail backend, which jailctl does not drive yet")
 
-func keep(st *store.Store, r *store.Resolved, jinit string, report func(error), log hclog.Logger) error {
+func keep(st *store.Store, r *store.Resolved, jinit string, noServices bool, report func(error), log hclog.Logger) error {
 	report(errNoBackend)
 	return errNoBackend
 }

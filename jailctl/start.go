@@ -103,6 +103,12 @@ func (e *env) start(ctx context.Context, name string, timeout time.Duration) err
 	if e.st.Running(name) != nil {
 		return errors.New("already running")
 	}
+	return e.startLocked(ctx, name, timeout, false)
+}
+
+// startLocked starts a stopped jail, its lock held; with noServices jinit
+// runs none of its services.
+func (e *env) startLocked(ctx context.Context, name string, timeout time.Duration, noServices bool) error {
 	r, err := store.LoadDef(e.st.DefPath(name))
 	if err != nil {
 		return err
@@ -110,7 +116,7 @@ func (e *env) start(ctx context.Context, name string, timeout time.Duration) err
 	if err := e.st.CheckPorts(name, r.Ports); err != nil {
 		return err
 	}
-	if err := e.launchKeeper(name); err != nil {
+	if err := e.launchKeeper(name, noServices); err != nil {
 		e.st.Reconcile(name)
 		return err
 	}
@@ -121,9 +127,9 @@ func (e *env) start(ctx context.Context, name string, timeout time.Duration) err
 	return nil
 }
 
-// launchKeeper starts `jailctl __keeper NAME` detached, and waits for its
-// report: "ok" once jinit runs, or the error that stopped it.
-func (e *env) launchKeeper(name string) error {
+// launchKeeper starts `jailctl __keeper [--no-services] NAME` detached, and
+// waits for its report: "ok" once jinit runs, or the error that stopped it.
+func (e *env) launchKeeper(name string, noServices bool) error {
 	if err := os.MkdirAll(e.st.LogDir(name), 0o755); err != nil {
 		return err
 	}
@@ -138,6 +144,9 @@ func (e *env) launchKeeper(name string) error {
 	}
 	defer rr.Close()
 	args := []string{keeperCmd, name}
+	if noServices {
+		args = []string{keeperCmd, "--no-services", name}
+	}
 	if e.st.Dir != "" {
 		args = append([]string{"--state-dir", e.st.Dir}, args...)
 	}
@@ -180,8 +189,12 @@ func (e *env) waitReady(ctx context.Context, name string, timeout time.Duration)
 
 // cmdKeeper is the hidden keeper process started by launchKeeper.
 func cmdKeeper(ctx context.Context, e *env, args []string) error {
+	noServices := len(args) == 2 && args[0] == "--no-services"
+	if noServices {
+		args = args[1:]
+	}
 	if len(args) != 1 {
-		return usageError{"__keeper NAME"}
+		return usageError{"__keeper [--no-services] NAME"}
 	}
 	report := os.NewFile(3, "report")
 	name := args[0]
@@ -189,7 +202,7 @@ func cmdKeeper(ctx context.Context, e *env, args []string) error {
 	if err == nil {
 		var jinit string
 		if jinit, err = findJinit(e.self); err == nil {
-			return keep(e.st, r, jinit, func(err error) { sendReport(report, err) }, e.log)
+			return keep(e.st, r, jinit, noServices, func(err error) { sendReport(report, err) }, e.log)
 		}
 	}
 	sendReport(report, err)
@@ -260,7 +273,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		lk.Unlock()
 		return err
 	}
-	return keep(e.st, r, jinit, func(err error) {
+	return keep(e.st, r, jinit, false, func(err error) {
 		lk.Unlock()
 		if err == nil {
 			go e.notifyReady(ctx, name)
