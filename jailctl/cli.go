@@ -28,6 +28,9 @@ const usage = `usage: jailctl [--state-dir DIR] [--debug] COMMAND [ARGS]
   svc NAME SERVICE up|down|restart|once|signal SIG
   exec NAME [-t] [-u USER] [--] CMD...    (alias: jexec)
   attach NAME [-u USER]
+  apply [--ephemeral] [-u USER] NAME SCRIPT|- [ARGS...]
+                                          run a script in the jail; a stopped jail is started
+                                          without its services (--ephemeral: and stopped again)
 `
 
 // env carries what every command needs.
@@ -75,7 +78,7 @@ func init() {
 		"create": cmdCreate, "destroy": cmdDestroy,
 		"start": cmdStart, "stop": cmdStop, "restart": cmdRestart, "run": cmdRun,
 		"list": cmdList, "status": cmdStatus, "svc": cmdSvc,
-		"exec": cmdExec, "attach": cmdAttach,
+		"exec": cmdExec, "attach": cmdAttach, "apply": cmdApply,
 		keeperCmd: cmdKeeper,
 	}
 }
