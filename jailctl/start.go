@@ -21,7 +21,9 @@ import (
 
 const keeperCmd = "__keeper"
 
-// targets resolves NAME... or --all (autostart jails).
+// targets resolves NAME... or --all (autostart jails). A jail whose
+// definition cannot be read may be an autostart one: --all includes it,
+// so that start reports it and counts it as failed instead of skipping it.
 func (e *env) targets(pos []string, all bool) ([]string, error) {
 	if all {
 		if len(pos) > 0 {
@@ -33,10 +35,8 @@ func (e *env) targets(pos []string, all bool) ([]string, error) {
 		}
 		var out []string
 		for _, n := range names {
-			if r, err := store.LoadDef(e.st.DefPath(n)); err == nil && r.Def.Autostart {
+			if r, err := store.LoadDef(e.st.DefPath(n)); err != nil || r.Def.Autostart {
 				out = append(out, n)
-			} else if err != nil {
-				fmt.Fprintf(e.stderr, "jailctl: skipping %s: %v\n", n, err)
 			}
 		}
 		return out, nil
