@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -273,21 +274,33 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		lk.Unlock()
 		return err
 	}
-	return keep(e.st, r, jinit, false, func(err error) {
+	var notReady atomic.Pointer[error]
+	err = keep(e.st, r, jinit, false, func(err error) {
 		lk.Unlock()
 		if err == nil {
-			go e.notifyReady(ctx, name)
+			go e.notifyReady(ctx, name, &notReady)
 		}
 	}, e.log)
+	if p := notReady.Load(); p != nil {
+		e.st.WriteLast(name, firstLine((*p).Error()))
+		return *p
+	}
+	return err
 }
 
-// notifyReady tells systemd (Type=notify) once the services are ready.
-func (e *env) notifyReady(ctx context.Context, name string) {
-	if err := e.waitReady(ctx, name, 10*time.Minute); err != nil {
-		e.log.Error("services did not start", "error", err)
+// notifyReady tells systemd (Type=notify) once the services are ready. If
+// they do not start, it stops the jail, like start does, and leaves the
+// reason in notReady so run fails with it (and `systemctl start` at once).
+func (e *env) notifyReady(ctx context.Context, name string, notReady *atomic.Pointer[error]) {
+	err := e.waitReady(ctx, name, 10*time.Minute)
+	if err == nil {
+		sdNotify("READY=1")
 		return
 	}
-	sdNotify("READY=1")
+	err = fmt.Errorf("services did not start: %w", err)
+	notReady.Store(&err)
+	sdNotify("STATUS=" + firstLine(err.Error()))
+	e.stop(ctx, name, 30*time.Second) // returns when this process exits
 }
 
 func firstLine(s string) string {
