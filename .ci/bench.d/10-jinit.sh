@@ -12,8 +12,8 @@ trap 'exit 143' TERM INT
 read -r -a SIZES <<<"${BENCH_SIZES:-1 50 500}" # services per tree
 SETTLE=2                                    # s after every service is up
 WINDOW=${BENCH_IDLE_WINDOW:-30}              # idle window, s
-SAMPLES=${BENCH_RESTART_SAMPLES:-10}        # restart samples per case
-LIVE=1.5                                    # s a run lives before it dies
+SAMPLES=${BENCH_RESTART_SAMPLES:-20}        # restart samples per case
+LIVE_MS=1500                                # a run lives this long before it dies
 SLEEP_RUN=$'#!/bin/sh\nexec sleep 100000\n' # every idle service
 
 for c in s6-svscan s6-supervise runsvdir runsv tini ps; do
@@ -210,9 +210,9 @@ build_stamp() {
 echo "start $$ ${EPOCHREALTIME/./}000" >>stamps
 [ -e notification-fd ] && { echo >&3; exec 3>&-; }
 [ -e once ] && exit 0
-[ -e kill ] && exec sleep 100000
-sleep 1.5
-echo "exit $$ ${EPOCHREALTIME/./}000" >>stamps
+trap 'echo "exit $$ ${EPOCHREALTIME/./}000" >>stamps; exit 0' USR1
+rm -f .never; mkfifo .never; exec 4<>.never
+while :; do read -r -t 1 -u 4 _; done
 EOF
 	chmod +x "$STAMP"
 }
@@ -224,67 +224,90 @@ EOF
 mkfifo "$BENCH_TMP/never" && exec {NEVER}<>"$BENCH_TMP/never"
 nap() { read -r -t "$1" -u "$NEVER" _ || :; }
 
-# count_starts FILE: STARTS = how many "start" lines FILE has.
-count_starts() {
+# read_starts FILE: STARTL = the "start PID NS" lines of FILE.
+read_starts() {
 	local l
-	STARTS=0
+	STARTL=()
 	[ -f "$1" ] || return 0
 	mapfile -t LINES <"$1"
-	for l in "${LINES[@]}"; do [[ $l == start* ]] && STARTS=$((STARTS + 1)); done
+	for l in "${LINES[@]}"; do [[ $l == start* ]] && STARTL+=("$l"); done
 	return 0
 }
 
 wait_starts() { # FILE N TIMEOUT_S
 	local deadline=$((SECONDS + $3))
-	while count_starts "$1" && ((STARTS < $2)); do
+	while read_starts "$1" && ((${#STARTL[@]} < $2)); do
 		((SECONDS < deadline)) || { log "timeout waiting for start $2 in $1"; return 1; }
 		nap 0.005
 	done
 	return 0
 }
 
-# restart_case KIND MODE NOTIFY: SAMPLES death -> respawn latencies (ms) of one
-# service, appended to restart.dat as "CASE MODE MS".
-restart_case() {
-	local kind=$1 mode=$2 notify=$3 case=$1 name d svc k pid t
-	[ "$notify" = 1 ] && case=$kind+notify
-	name=rs-$case-$mode
-	name=${name//+/_}
-	d=$BENCH_TMP/$name svc=$BENCH_TMP/$name/r
+RESTART_CASES=(jinit s6 s6+notify runit)
+
+# restart_tree CASE MODE: a tree of one service running the stamp program.
+restart_tree() {
+	local case=$1 mode=$2 kind=${1%+notify} name d svc
+	name=rs-${case/+/_}-$mode d=$BENCH_TMP/rs-${case/+/_}-$mode svc=$d/r
 	mkdir -p "$svc"
 	cp "$STAMP" "$svc/run"
-	[ "$mode" = kill ] && touch "$svc/kill"
-	[ "$notify" = 1 ] && echo 3 >"$svc/notification-fd"
+	[ "$case" != "$kind" ] && echo 3 >"$svc/notification-fd"
 	# every death a first restart; no start limit (default: failed after
 	# 10 deaths in 60 s, which these samples would reach)
 	[ "$kind" = jinit ] && printf '[backoff]\nreset = "1s"\n[start_limit]\nburst = 1000\n' >"$svc/service.toml"
 	# shellcheck disable=SC2046
 	tree_start "$name" $(supervisor_cmd "$kind" "$d" "$name")
-	if [ "$mode" = exit ]; then
-		wait_starts "$svc/stamps" $((SAMPLES + 1)) $((SAMPLES * 4 + 10)) || return 1
-	else
-		for ((k = 1; k <= SAMPLES; k++)); do
-			wait_starts "$svc/stamps" "$k" 10 || return 1
-			pid=$(awk -v k="$k" '$1 == "start" && ++n == k { print $2 }' "$svc/stamps")
-			nap "$LIVE"
-			t=$EPOCHREALTIME
-			kill -KILL "$pid"
-			echo "kill $pid ${t/./}000" >>"$svc/harness"
-		done
-		wait_starts "$svc/stamps" $((SAMPLES + 1)) 10 || return 1
-	fi
-	tree_kill "$TREE_PID" "$name"
-	# death k (exit stamp or harness kill time) -> start k+1
-	cat "$svc/stamps" "${svc}/harness" 2>/dev/null | awk -v c="$case" -v m="$mode" -v s="$SAMPLES" '
-		$1 == "start" { st[++ns] = $3 }
-		$1 == "exit" || $1 == "kill" { de[++nd] = $3 }
-		END { for (k = 1; k <= s; k++) printf "%s %s %.3f\n", c, m, (st[k+1] - de[k]) / 1e6 }' \
-		>>"$BENCH_TMP/restart.dat"
-	cp "$svc/stamps" "$BENCH_TMP/$name.stamps"
-	log "restart: $case $mode done"
 }
 
-RESTART_CASES=(jinit:0 s6:0 s6:1 runit:0)
+# kill_run FILE K MODE: end run K of a service (STARTL holds FILE's starts)
+# once it has lived LIVE: exit mode sends SIGUSR1 (the program stamps its
+# exit and exits 0), kill mode takes the time and sends SIGKILL.
+kill_run() {
+	local line=${STARTL[$2 - 1]} pid ns now rem secs
+	pid=${line#start } ns=${pid#* } pid=${pid%% *}
+	now=${EPOCHREALTIME/./}000
+	rem=$(((ns + LIVE_MS * 1000000 - now) / 1000000)) # ms
+	if ((rem > 0)); then
+		printf -v secs '%d.%03d' $((rem / 1000)) $((rem % 1000))
+		nap "$secs"
+	fi
+	if [ "$3" = exit ]; then
+		kill -USR1 "$pid"
+	else
+		now=$EPOCHREALTIME
+		kill -KILL "$pid"
+		echo "kill $pid ${now/./}000" >>"${1%/stamps}/harness"
+	fi
+}
+
+# restart_mode MODE: the cases' trees run side by side, each with one
+# service; round k ends run k of each service in turn and waits for its
+# respawn, so only one death is ever in flight and a burst of load on the
+# machine hits every supervisor alike. Appends "CASE MODE MS" lines to
+# restart.dat.
+restart_mode() {
+	local mode=$1 c k f svc
+	for c in "${RESTART_CASES[@]}"; do restart_tree "$c" "$mode"; done
+	for ((k = 1; k <= SAMPLES; k++)); do
+		for c in "${RESTART_CASES[@]}"; do
+			f=$BENCH_TMP/rs-${c/+/_}-$mode/r/stamps
+			wait_starts "$f" "$k" 10 || return 1
+			kill_run "$f" "$k" "$mode"
+			wait_starts "$f" $((k + 1)) 10 || return 1
+		done
+	done
+	kill_all_trees rs-
+	for c in "${RESTART_CASES[@]}"; do
+		svc=$BENCH_TMP/rs-${c/+/_}-$mode/r
+		# death k (exit stamp or harness kill time) -> start k+1
+		cat "$svc/stamps" "$svc/harness" 2>/dev/null | awk -v c="$c" -v m="$mode" -v s="$SAMPLES" '
+			$1 == "start" { st[++ns] = $3 }
+			$1 == "exit" || $1 == "kill" { de[++nd] = $3 }
+			END { for (k = 1; k <= s; k++) printf "%s %s %.3f\n", c, m, (st[k+1] - de[k]) / 1e6 }' \
+			>>"$BENCH_TMP/restart.dat"
+	done
+	log "restart: $mode done"
+}
 
 # spawn_floor: what starting a process costs here, for reference: spawn.c
 # posix_spawn()s the same program (or, without gcc, bash forks and execs
@@ -308,30 +331,28 @@ spawn_floor() {
 }
 
 measure_restart() {
-	local c mode
 	build_stamp
 	spawn_floor || return 1
-	for mode in exit kill; do
-		for c in "${RESTART_CASES[@]}"; do
-			restart_case "${c%%:*}" "$mode" "${c#*:}" || return 1
-		done
-	done
+	restart_mode exit || return 1
+	restart_mode kill || return 1
 }
 
 # ms2: stats' first four fields with 2 decimals.
 ms2() { awk '{ for (i = 1; i <= 4; i++) if ($i != "-") $i = sprintf("%.2f", $i); print }'; }
 
 report_restart() {
-	local f=$BENCH_TMP/restart.dat mode c kind case jm st
+	local f=$BENCH_TMP/restart.dat mode case jm st
 	cat <<EOF
 ### Restart latency (death → respawn)
 
-One service whose \`run\` is ${STAMP_DESC}: it appends its start time, then either lives
-${LIVE} s and appends its exit time just before exiting (**exit**), or is SIGKILLed by the harness
-${LIVE} s after it started (**kill**; the harness takes the time just before \`kill -KILL\`). While it waits for a restart
-the harness forks nothing (builtins only), so it does not compete with the supervisor.
-Latency = next start − death; ${SAMPLES} deaths per case, one case at a time. jinit's
-\`service.toml\` has \`[backoff] reset = "1s"\`, so every run (${LIVE} s) counts as stable and each
+One service per supervisor whose \`run\` is ${STAMP_DESC}: it appends its start time, and
+$((LIVE_MS / 1000)).$((LIVE_MS % 1000 / 100)) s after that start the harness ends it: **exit**: it sends SIGUSR1, on which the
+program appends its exit time and exits 0 by itself; **kill**: it takes the time and sends
+SIGKILL. Latency = next start − death (exit stamp or kill time). The four trees run side by side,
+but the harness ends one run at a time and waits for its respawn before the next (round-robin,
+${SAMPLES} rounds), so a burst of load on this shared machine hits every supervisor alike; while
+it waits it forks nothing (builtins only), so it does not compete with the supervisor. jinit's
+\`service.toml\` has \`[backoff] reset = "1s"\`, so every run (≥ 1.5 s) counts as stable and each
 death is a *first* restart, which jinit makes at once (with the default \`reset = "10s"\`,
 later deaths would back off from 100 ms), and \`[start_limit] burst = 1000\` (the default, 10
 deaths within 60 s, would mark the service failed before the last samples; s6 and runit have
@@ -347,9 +368,7 @@ the one service.
 EOF
 	for mode in exit kill; do
 		jm=$(awk -v m="$mode" '$1 == "jinit" && $2 == m { print $3 }' "$f" | stats | cut -d' ' -f1)
-		for c in "${RESTART_CASES[@]}"; do
-			kind=${c%%:*} case=$kind
-			[ "${c#*:}" = 1 ] && case=$kind+notify
+		for case in "${RESTART_CASES[@]}"; do
 			read -r -a st < <(awk -v c="$case" -v m="$mode" '$1 == c && $2 == m { print $3 }' "$f" | stats | ms2)
 			printf '| %s | %s | %s ms | %s ms | %s ms | %s ms | %s | %s |\n' "$mode" \
 				"${case/+notify/ + notification-fd}" "${st[@]:0:4}" "${st[4]}" "$(ratio "$jm" "${st[0]}")"

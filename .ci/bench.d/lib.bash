@@ -140,8 +140,12 @@ tree_kill() {
 	TREES=("${keep[@]}")
 }
 
-# kill_all_trees: for the EXIT trap.
+# kill_all_trees [PREFIX]: every tree (whose name starts with PREFIX); the
+# EXIT trap calls it without argument.
 kill_all_trees() {
 	local t
-	for t in "${TREES[@]}"; do tree_kill "${t%%:*}" "${t#*:}"; done
+	for t in "${TREES[@]}"; do
+		[[ ${t#*:} == "${1:-}"* ]] && tree_kill "${t%%:*}" "${t#*:}"
+	done
+	return 0
 }

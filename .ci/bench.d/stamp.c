@@ -5,11 +5,13 @@
  *
  * In the service directory (every supervisor starts `run` there) it appends
  * "start PID NS" to ./stamps, NS being CLOCK_REALTIME in nanoseconds; signals
- * s6 readiness on fd 3 if ./notification-fd exists; then, if ./kill exists,
- * waits to be killed; if ./once exists, exits at once (the harness's spawn
- * reference); else lives 1.5 s, appends "exit PID NS" and exits 0.
+ * s6 readiness on fd 3 if ./notification-fd exists; then, if ./once exists,
+ * exits at once (the harness's spawn reference); else waits for SIGUSR1
+ * (SIGKILL in the kill case), on which it appends "exit PID NS" and exits 0:
+ * the harness chooses when each run dies, so that only one does at a time.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +22,8 @@ static long long now(void)
 	clock_gettime(CLOCK_REALTIME, &t);
 	return t.tv_sec * 1000000000LL + t.tv_nsec;
 }
+
+static void on_usr1(int sig) { (void)sig; }
 
 static void stamp(const char *what, long long ns)
 {
@@ -43,12 +47,12 @@ int main(void)
 	}
 	if (access("once", F_OK) == 0)
 		return 0;
-	if (access("kill", F_OK) == 0)
-		for (;;)
-			pause();
-	struct timespec live = {1, 500000000};
-	while (nanosleep(&live, &live) != 0)
-		;
+	sigset_t usr1, old;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, &old);
+	signal(SIGUSR1, on_usr1);
+	sigsuspend(&old); /* returns once SIGUSR1 was handled */
 	stamp("exit", now());
 	return 0;
 }
