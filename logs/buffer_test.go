@@ -58,7 +58,7 @@ func TestSplitLines(t *testing.T) {
 	b := NewBuffer(BufferConfig{LineMax: 4, Boot: "b"})
 	out := b.Source("s", Stdout)
 	out.Feed(1, []byte("ab\ncd"))
-	out.Feed(2, []byte("ef\n\n"))  // "cdef" is exactly the limit: one line
+	out.Feed(2, []byte("ef\n\n"))    // "cdef" is exactly the limit: one line
 	out.Feed(3, []byte("123456789")) // 1234+ 5678+ then 9 pending
 	out.Feed(4, []byte("0\nxyz"))
 	out.Flush(5)
