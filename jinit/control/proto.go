@@ -9,6 +9,13 @@
 // the same id. Requests and responses are JSON objects; log batches (type
 // 'L', server → client) and acknowledgements (type 'A') are binary and
 // described in package logs. See docs/PROTOCOL.md.
+//
+// A log subscription (verb "logs") takes the connection over: the server
+// answers with a Response whose Data is {"boot","after"}, then sends 'L'
+// frames, each a batch of records (logs.DecodeBatch) in sequence order;
+// the client sends 'A' frames (logs.EncodeAck: u64 sequence number) once
+// it has stored everything up to that record. Records stay in jinit until
+// acknowledged and are sent again to the next subscriber. See docs/LOGS.md.
 package control
 
 import (
@@ -54,8 +61,12 @@ type Request struct {
 	Service   string `json:"service,omitempty"`
 	Signal    string `json:"signal,omitempty"`
 	TimeoutMS int64  `json:"timeout_ms,omitempty"`
-	// FromSeq starts a log subscription (verb "logs") after this sequence.
+	// FromSeq starts a log subscription (verb "logs") after this sequence
+	// number of stream Boot (jinit's boot; another boot means from the
+	// start), or limits a "tail" to later records. Lines bounds a "tail".
 	FromSeq uint64 `json:"from_seq,omitempty"`
+	Boot    string `json:"boot,omitempty"`
+	Lines   int    `json:"lines,omitempty"`
 
 	// Exec (verb "exec"): the command and how to run it.
 	Argv  []string `json:"argv,omitempty"`
@@ -169,6 +180,9 @@ func DecodeRequest(b []byte) (Request, error) {
 	}
 	if len(r.Argv) > 4096 || len(r.Env) > 4096 {
 		return Request{}, fmt.Errorf("decode request: too many argv or env entries")
+	}
+	if r.Lines < 0 || len(r.Boot) > 64 {
+		return Request{}, fmt.Errorf("decode request: bad lines or boot")
 	}
 	if r.TimeoutMS < 0 {
 		return Request{}, fmt.Errorf("decode request: negative timeout_ms %d", r.TimeoutMS)
