@@ -33,6 +33,16 @@ type Def struct {
 	CPUs                 float64   `toml:"cpus,omitempty"`
 	Pids                 int64     `toml:"pids,omitempty"`
 	Created              time.Time `toml:"created"`
+	Logs                 LogDef    `toml:"logs,omitempty"`
+}
+
+// LogDef is the optional [logs] table: jinit's buffer and line limit, and
+// the collector's rotation of this jail's files.
+type LogDef struct {
+	Buffer     string `toml:"buffer,omitempty"`      // bytes jinit buffers while no collector reads (default 4M)
+	LineMax    string `toml:"line_max,omitempty"`    // longer lines are split (default 64K)
+	RotateSize string `toml:"rotate_size,omitempty"` // rotate a service's file beyond this (default 16M)
+	Keep       int    `toml:"keep,omitempty"`        // rotated files kept per service (default 10)
 }
 
 // Resolved is a validated definition in kernel terms.
@@ -41,6 +51,8 @@ type Resolved struct {
 	Ports  []ports.Port
 	Mounts []kmod.Mount
 	Limits kmod.Limits
+	// From [logs], 0 when unset.
+	LogBuffer, LogLineMax, LogRotateSize int64
 }
 
 // defError names the file, the key and the problem.
@@ -161,7 +173,44 @@ func (d Def) Resolve(file string) (*Resolved, error) {
 		return nil, bad("pids", fmt.Errorf("%d: want a positive process limit", d.Pids))
 	}
 	r.Limits.Pids = d.Pids
+	if err := r.resolveLogs(bad); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// resolveLogs checks [logs] against the bounds jinit and the collector accept.
+func (r *Resolved) resolveLogs(bad func(string, error) error) error {
+	l := r.Def.Logs
+	sizes := []struct {
+		key, val string
+		min, max int64
+		dst      *int64
+	}{
+		{"logs.buffer", l.Buffer, 64 << 10, 1 << 30, &r.LogBuffer},
+		{"logs.line_max", l.LineMax, 1 << 10, 1 << 20, &r.LogLineMax},
+		{"logs.rotate_size", l.RotateSize, 4096, 1 << 40, &r.LogRotateSize},
+	}
+	for _, s := range sizes {
+		if s.val == "" {
+			continue
+		}
+		n, err := ParseSize(s.val)
+		if err == nil && (n < s.min || n > s.max) {
+			err = fmt.Errorf("%s is outside %d..%d bytes", s.val, s.min, s.max)
+		}
+		if err != nil {
+			return bad(s.key, err)
+		}
+		*s.dst = n
+	}
+	if r.LogBuffer > 0 && r.LogLineMax > 0 && r.LogBuffer < 2*r.LogLineMax {
+		return bad("logs.buffer", fmt.Errorf("must hold at least two lines of line_max"))
+	}
+	if l.Keep < 0 || l.Keep > 10000 {
+		return bad("logs.keep", fmt.Errorf("%d: want 1..10000 rotated files", l.Keep))
+	}
+	return nil
 }
 
 // HostnameOrName is the jail's hostname: its own name unless set.
