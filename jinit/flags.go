@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jailsproject/jails/logs"
 )
 
 type options struct {
@@ -14,6 +18,11 @@ type options struct {
 	controlFD int    // or an inherited listening socket
 	jail      string
 	debug     bool
+
+	// log capture (with a control socket)
+	logBuffer  int64         // bytes buffered while no collector reads
+	logLineMax int           // longer lines are split
+	logDrain   time.Duration // how long a shutdown waits for the collector
 
 	// single-command mode
 	subreaper bool
@@ -25,6 +34,7 @@ type options struct {
 
 const usage = `usage:
   jinit [--services DIR] [--control SOCKET | --control-fd N] [--jail NAME]
+        [--log-buffer SIZE] [--log-line-max SIZE] [--log-drain DURATION]
   jinit [-s] [-g] [-e CODE] [-v] -- CMD [ARGS...]
   jinit ctl --control SOCKET VERB [SERVICE] [ARG]
 `
@@ -50,6 +60,12 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.controlFD, "control-fd", -1, "inherited listening control socket")
 	fs.StringVar(&o.jail, "jail", "", "jail name (reported to clients)")
 	fs.BoolVar(&o.debug, "debug", false, "log state changes")
+	o.logBuffer = logs.DefaultBuffer
+	lm := int64(logs.DefaultLineMax)
+	logBuffer, lineMax := sizeFlag{&o.logBuffer, logs.MinBuffer, 1 << 30}, sizeFlag{&lm, 1 << 10, logs.MaxLineLimit}
+	fs.Var(logBuffer, "log-buffer", "log buffer per jail, bytes (K, M, G suffixes)")
+	fs.Var(lineMax, "log-line-max", "split log lines longer than this")
+	fs.DurationVar(&o.logDrain, "log-drain", 5*time.Second, "at shutdown, wait this long for the collector")
 	fs.BoolVar(&o.subreaper, "s", false, "register as a child subreaper")
 	fs.BoolVar(&o.group, "g", false, "forward signals to the child's process group")
 	fs.BoolVar(&o.verbose, "v", false, "verbose")
@@ -58,8 +74,40 @@ func parseFlags(args []string) (options, error) {
 		return o, fmt.Errorf("%w\n%s", err, usage)
 	}
 	o.cmd = fs.Args()
+	o.logLineMax = int(*lineMax.v)
+	if o.logBuffer < 2*int64(o.logLineMax) {
+		return o, fmt.Errorf("--log-buffer must hold two lines of --log-line-max")
+	}
 	if o.control != "" && o.controlFD >= 0 {
 		return o, fmt.Errorf("--control and --control-fd are exclusive")
 	}
 	return o, nil
+}
+
+// sizeFlag is a byte count with an optional K, M or G suffix, within bounds.
+type sizeFlag struct {
+	v        *int64
+	min, max int64
+}
+
+func (f sizeFlag) String() string {
+	if f.v == nil {
+		return ""
+	}
+	return strconv.FormatInt(*f.v, 10)
+}
+
+func (f sizeFlag) Set(s string) error {
+	t, mult := strings.ToUpper(strings.TrimSpace(s)), int64(1)
+	if n := len(t); n > 0 {
+		if i := strings.IndexByte("KMG", t[n-1]); i >= 0 {
+			mult, t = int64(1)<<(10*(i+1)), t[:n-1]
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 || n > f.max/mult || n*mult < f.min {
+		return fmt.Errorf("size %q: want %d to %d bytes (K, M, G suffixes)", s, f.min, f.max)
+	}
+	*f.v = n * mult
+	return nil
 }

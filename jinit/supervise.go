@@ -43,21 +43,32 @@ func supervise(ctx context.Context, o options) error {
 		return err
 	}
 	reaper := services.StartReaper()
-	eng := services.New(services.Config{Dir: o.services, Log: log, Reaper: reaper, Exe: exe})
+	cfg := services.Config{Dir: o.services, Log: log, Reaper: reaper, Exe: exe}
+	var capt *Capture // capture needs a collector to stream to: only with a control socket
+	if ln != nil {
+		capt = newCapture(o, log)
+		cfg.Output, cfg.Message = capt.Output, capt.Message
+	}
+	eng := services.New(cfg)
 
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go handleSignals(ctx, log, eng, stop)
+	// The control socket outlives the engine until the collector has taken
+	// the last log lines (capt.Close).
+	srvCtx, srvStop := context.WithCancel(context.Background())
+	defer srvStop()
 	if ln != nil {
-		srv := &control.Server{Handler: &handler{eng: eng, stop: stop}, Execer: &execer{eng: eng}, Log: log.Named("control"), Software: "jinit " + version, Jail: o.jail}
+		srv := &control.Server{Handler: &handler{eng: eng, stop: stop, logs: capt}, Streamer: capt, Execer: &execer{eng: eng}, Log: log.Named("control"), Software: "jinit " + version, Jail: o.jail}
 		go func() {
-			if err := srv.Serve(ctx, ln); err != nil {
+			if err := srv.Serve(srvCtx, ln); err != nil {
 				log.Error("control socket failed", "error", err)
 			}
 		}()
 	}
 	log.Info("supervising", "dir", o.services, "pid", os.Getpid())
 	err = eng.Run(ctx)
+	capt.Close()
 	log.Info("stopped")
 	return err
 }
@@ -120,12 +131,16 @@ func handleSignals(ctx context.Context, log hclog.Logger, eng *services.Engine, 
 type handler struct {
 	eng  *services.Engine
 	stop func()
+	logs *Capture // nil without a control socket
 }
 
 func (h *handler) Handle(ctx context.Context, req control.Request) control.Response {
 	if req.Verb == services.VerbShutdown {
 		h.stop()
 		return control.Response{OK: true}
+	}
+	if req.Verb == control.VerbTail {
+		return h.logs.Tail(req)
 	}
 	reply, err := h.eng.Do(ctx, services.Command{Verb: req.Verb, Service: req.Service, Signal: req.Signal, Timeout: req.Timeout()})
 	if err != nil {

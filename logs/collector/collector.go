@@ -1,0 +1,226 @@
+// Package collector is the host's log collector: it finds the running
+// jails of a jails instance, subscribes to each jinit's log stream over the
+// jail's host-side control socket and writes the records to the store
+// (package logs), acknowledging them once they are checkpointed.
+//
+// A jail's identity is the socket the collector connected to
+// (<run>/NAME/control.sock, which nothing inside a jail can reach); the
+// records carry service names only, so nothing a jail sends can put a line
+// under another jail.
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/jailsproject/jails/jailctl/store"
+	"github.com/jailsproject/jails/logs"
+)
+
+// Config configures a Collector.
+type Config struct {
+	Store *store.Store
+	Log   hclog.Logger
+	// Rotation and retention, unless a jail's definition sets its own.
+	Defaults logs.StoreConfig
+	// Syslog, if set, gets a copy of every stored record.
+	Syslog *logs.Syslog
+	// Poll is how often <run>/ is scanned for jails started since (1 s).
+	Poll time.Duration
+	// Retry is the pause before reconnecting to a jail (250 ms).
+	Retry time.Duration
+}
+
+// Collector collects the logs of every running jail of a store.
+type Collector struct {
+	cfg      Config
+	log      hclog.Logger
+	mu       sync.Mutex
+	sessions map[string]*JailStats
+	wg       sync.WaitGroup
+}
+
+// JailStats describes the collection of one jail.
+type JailStats struct {
+	Jail      string `json:"jail"`
+	Connected bool   `json:"connected"`
+	Boot      string `json:"boot"`
+	Seq       uint64 `json:"seq"`     // the last record stored
+	Records   uint64 `json:"records"` // stored by this collector process
+	Bytes     uint64 `json:"bytes"`   // their text bytes
+	Batches   uint64 `json:"batches"`
+	Reconnect uint64 `json:"reconnects"`
+}
+
+// New makes a collector.
+func New(cfg Config) *Collector {
+	if cfg.Log == nil {
+		cfg.Log = hclog.NewNullLogger()
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.Retry <= 0 {
+		cfg.Retry = 250 * time.Millisecond
+	}
+	return &Collector{cfg: cfg, log: cfg.Log, sessions: map[string]*JailStats{}}
+}
+
+// Run collects until ctx ends, then closes (and syncs) every store. Only
+// one collector may run per jails instance: a second one fails at once.
+func (c *Collector) Run(ctx context.Context) error {
+	unlock, err := c.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	c.log.Info("collecting", "run", c.cfg.Store.Run, "log", c.cfg.Store.Log)
+	c.endStale()
+	t := time.NewTicker(c.cfg.Poll)
+	defer t.Stop()
+	for {
+		c.scan(ctx)
+		select {
+		case <-ctx.Done():
+			c.wg.Wait()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// lock takes <log>/.collector.lock for the lifetime of the collector.
+func (c *Collector) lock() (func(), error) {
+	if err := os.MkdirAll(c.cfg.Store.Log, 0o755); err != nil {
+		return nil, fmt.Errorf("create log directory: %w", err)
+	}
+	p := filepath.Join(c.cfg.Store.Log, ".collector.lock")
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", p, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("another collector is running for %s (%s is locked)", c.cfg.Store.Log, p)
+	}
+	return func() { f.Close() }, nil
+}
+
+// scan starts a session for every jail with a control socket and none yet.
+func (c *Collector) scan(ctx context.Context) {
+	ents, err := os.ReadDir(c.cfg.Store.Run)
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			c.log.Warn("scan for jails", "error", err)
+		}
+		return
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if !e.IsDir() || store.ValidName(name) != nil {
+			continue
+		}
+		if _, err := os.Stat(c.cfg.Store.SockPath(name)); err != nil {
+			continue
+		}
+		c.mu.Lock()
+		_, busy := c.sessions[name]
+		if !busy {
+			c.sessions[name] = &JailStats{Jail: name}
+		}
+		c.mu.Unlock()
+		if !busy {
+			c.wg.Add(1)
+			go c.session(ctx, name)
+		}
+	}
+}
+
+// endStale records the end of streams whose jail stopped while no
+// collector ran.
+func (c *Collector) endStale() {
+	ents, err := os.ReadDir(c.cfg.Store.Log)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if !e.IsDir() || store.ValidName(name) != nil || !logs.HasCheckpoint(c.cfg.Store.LogDir(name)) {
+			continue
+		}
+		if _, err := os.Stat(c.cfg.Store.SockPath(name)); err == nil {
+			continue // running: the session decides
+		}
+		js, err := logs.OpenJail(c.cfg.Store.LogDir(name), c.storeConfig(name))
+		if err != nil {
+			c.log.Warn("open log store", "jail", name, "error", err)
+			continue
+		}
+		if err := js.Trim(); err == nil {
+			c.endStream(name, js)
+		}
+		js.Close()
+	}
+}
+
+// storeConfig is the rotation of a jail: its definition's, else the default.
+func (c *Collector) storeConfig(name string) logs.StoreConfig {
+	cfg := c.cfg.Defaults
+	if r, err := store.LoadDef(c.cfg.Store.DefPath(name)); err == nil {
+		if r.LogRotateSize > 0 {
+			cfg.RotateSize = r.LogRotateSize
+		}
+		if r.Def.Logs.Keep > 0 {
+			cfg.Keep = r.Def.Logs.Keep
+		}
+	}
+	return cfg
+}
+
+// endStream writes how the store's current stream ended, from the jail's
+// last-exit record if it is about this stream.
+func (c *Collector) endStream(name string, js *logs.JailStore) {
+	cp := js.Checkpoint()
+	if cp.Boot == "" || cp.Stopped {
+		return
+	}
+	at, reason := time.Now(), "unknown: the jail was gone when the collector looked"
+	if l := c.cfg.Store.ReadLast(name); l != nil && !l.At.Before(cp.Started) {
+		at, reason = l.At, l.Reason
+	}
+	ev := "jinit-exit"
+	if reason == "stopped" {
+		ev = "stop"
+	}
+	if err := js.EndStream(at, ev, reason); err != nil {
+		c.log.Warn("write audit log", "jail", name, "error", err)
+	}
+}
+
+// Stats returns the state of every jail being collected, by name.
+func (c *Collector) Stats() []JailStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]JailStats, 0, len(c.sessions))
+	for _, s := range c.sessions {
+		out = append(out, *s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Jail < out[j].Jail })
+	return out
+}
+
+func (c *Collector) update(name string, fn func(*JailStats)) {
+	c.mu.Lock()
+	if s := c.sessions[name]; s != nil {
+		fn(s)
+	}
+	c.mu.Unlock()
+}
