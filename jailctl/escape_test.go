@@ -1,0 +1,510 @@
+package main
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/bits"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/jailsproject/jails/kmod/profile"
+	"golang.org/x/sys/unix"
+)
+
+// The escape suite (issue 6): every attempt of kmod/profile's EscapeChecks
+// plus the jail-level ones of testdata/escape, run as root (and some as
+// uid 65534) inside one real jail per profile, started once. The observed
+// results are compared with what each profile must give, and rendered into
+// the generated table of docs/SECURITY.md, which must match this run:
+//
+//	go test ./jailctl -run TestEscapeSuite -update-security-doc
+//
+// rewrites the table from the results.
+
+var updateSecurityDoc = flag.Bool("update-security-doc", false,
+	"rewrite the generated table of docs/SECURITY.md from the escape suite's results")
+
+const (
+	escapeInJail = "/opt/escape/escape"
+	securityDoc  = "../docs/SECURITY.md"
+	docBegin     = "<!-- BEGIN GENERATED escape table: go test ./jailctl -run TestEscapeSuite -update-security-doc -->"
+	docEnd       = "<!-- END GENERATED escape table -->"
+)
+
+var (
+	escapeOnce sync.Once
+	escapeDir  string
+	escapeErr  error
+)
+
+// escapeHelper builds testdata/escape once, into a 0755 directory (inside
+// TestMain's temporary directory, removed at exit) holding the program and
+// a setuid-root copy and a copy with file capability cap_net_raw+ep (what
+// ping has on many distributions), for --mount DIR:/opt/escape:ro.
+func escapeHelper(t *testing.T) string {
+	t.Helper()
+	escapeOnce.Do(func() {
+		dir := filepath.Join(filepath.Dir(jailctlBin), "escape")
+		if escapeErr = os.Mkdir(dir, 0o755); escapeErr != nil {
+			return
+		}
+		if escapeErr = os.Chmod(dir, 0o755); escapeErr != nil {
+			return
+		}
+		prog := filepath.Join(dir, "escape")
+		b := exec.Command("go", "build", "-o", prog, "./testdata/escape")
+		b.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := b.CombinedOutput(); err != nil {
+			escapeErr = fmt.Errorf("build testdata/escape: %v\n%s", err, out)
+			return
+		}
+		if escapeErr = copyMode(prog, filepath.Join(dir, "escape-suid"), 0o755|os.ModeSetuid); escapeErr != nil {
+			return
+		}
+		fcap := filepath.Join(dir, "escape-fcap")
+		if escapeErr = copyMode(prog, fcap, 0o755); escapeErr != nil {
+			return
+		}
+		if err := unix.Setxattr(fcap, "security.capability", netRawFileCap(), 0); err != nil {
+			escapeErr = fmt.Errorf("set file capabilities on %s: %w", fcap, err)
+			return
+		}
+		escapeDir = dir
+	})
+	if escapeErr != nil {
+		t.Fatal(escapeErr)
+	}
+	return escapeDir
+}
+
+// netRawFileCap is the vfs_cap_data (revision 2) `setcap cap_net_raw=ep`
+// writes.
+func netRawFileCap() []byte {
+	b := make([]byte, 20)
+	binary.LittleEndian.PutUint32(b[0:], 0x02000000|0x1) // VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE
+	binary.LittleEndian.PutUint32(b[4:], 1<<unix.CAP_NET_RAW)
+	return b
+}
+
+func copyMode(src, dst string, mode os.FileMode) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o700)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	return os.Chmod(dst, mode) // after writing: a write clears the setuid bit
+}
+
+// report is the escape helper's output for the root and user roles.
+type report struct {
+	Status  profile.Status
+	Results map[string]string
+	Details map[string]string
+}
+
+// row is one line of the table: an attempt and the result word each
+// profile must give ("a|b" accepts either; the first is the intended one).
+type row struct {
+	name, op, how string
+	optional      bool // ENOENT or ENOSYS means "not in this kernel"
+	want          map[profile.Profile]string
+}
+
+func lmh(l, m, h string) map[profile.Profile]string {
+	return map[profile.Profile]string{profile.Low: l, profile.Medium: m, profile.High: h}
+}
+
+func same(w string) map[profile.Profile]string { return lmh(w, w, w) }
+
+// errWord is the helper's result word for an errno.
+func errWord(e syscall.Errno) string {
+	switch e {
+	case 0:
+		return "ok"
+	case profile.Masked:
+		return "masked"
+	}
+	return unix.ErrnoName(e)
+}
+
+// mechanisms says what enforces each EscapeChecks entry; a new check needs
+// an entry here before it can be tabled.
+var mechanisms = map[string]string{
+	"finit_module": "seccomp; CAP_SYS_MODULE dropped", "init_module": "seccomp; CAP_SYS_MODULE dropped",
+	"delete_module": "seccomp; CAP_SYS_MODULE dropped", "reboot": "seccomp; CAP_SYS_BOOT dropped",
+	"kexec_load": "seccomp; CAP_SYS_BOOT dropped", "kexec_file_load": "seccomp; CAP_SYS_BOOT dropped",
+	"settimeofday": "seccomp; CAP_SYS_TIME dropped", "clock_settime": "seccomp; CAP_SYS_TIME dropped",
+	"syslog": "seccomp; CAP_SYSLOG dropped", "ioperm": "seccomp; CAP_SYS_RAWIO dropped",
+	"swapon": "seccomp (low keeps CAP_SYS_ADMIN)", "swapoff": "seccomp (low keeps CAP_SYS_ADMIN)",
+	"proc_kcore": "/dev/null bound over it", "proc_kmsg": "/dev/null bound over it",
+	"proc_sysrq_trigger":  "/dev/null bound over it",
+	"sysctl_modprobe":     "read-only bind mount",
+	"sysctl_core_pattern": "read-only bind mount",
+	"mount_tmpfs":         "seccomp; CAP_SYS_ADMIN dropped", "umount": "seccomp; CAP_SYS_ADMIN dropped",
+	"mknod_chr":      "seccomp (S_IFCHR, S_IFBLK); CAP_MKNOD dropped",
+	"mknod_fifo":     "not restricted",
+	"chroot":         "seccomp; CAP_SYS_CHROOT dropped",
+	"raw_socket":     "seccomp; CAP_NET_RAW dropped",
+	"packet_socket":  "seccomp; CAP_NET_RAW dropped",
+	"netlink_socket": "not restricted (CAP_NET_ADMIN dropped in medium and high)",
+	"tcp_socket":     "not restricted",
+	"unshare_userns": "seccomp", "clone_userns": "seccomp",
+	"clone3":            "seccomp (ENOSYS: libc falls back to clone, whose flags seccomp can see)",
+	"setns":             "seccomp",
+	"bpf":               "seccomp; CAP_BPF dropped",
+	"perf_event_open":   "seccomp; CAP_PERFMON dropped",
+	"keyctl":            "seccomp",
+	"add_key":           "seccomp",
+	"request_key":       "seccomp",
+	"open_by_handle_at": "seccomp; CAP_DAC_READ_SEARCH dropped",
+	"acct":              "seccomp; CAP_SYS_PACCT dropped",
+	"ptrace_pid1":       "ptrace access check: in high jinit holds capabilities its children lack",
+	"sysctl_hostname":   "/proc/sys read-only bind mount",
+	"sys_writable":      "/sys bound read-only by the stage (every profile), again by the profile",
+	"proc_keys":         "/dev/null bound over it", "proc_timer_list": "/dev/null bound over it",
+	"proc_acpi": "empty read-only tmpfs", "sys_firmware": "empty read-only tmpfs",
+	"chown_other": "CAP_CHOWN dropped",
+}
+
+// jailOverrides are results that differ in a real jail from the profile's
+// own expectation, and why.
+var jailOverrides = map[string]map[profile.Profile]string{
+	// The stage binds the host's /sys read-only in every profile.
+	"sys_writable": {profile.Low: "EROFS"},
+}
+
+// lowCgroup: low keeps CAP_SYS_ADMIN, so it could remount a read-only
+// cgroupfs or mount its own; the cgroup rows are no boundary there and
+// accept either result.
+const lowCgroup = "EROFS|ok|no cgroupfs"
+
+// jailRows are the attempts that only make sense in a real jail; they are
+// placed after the EscapeChecks entry named by after ("" = at the end).
+var jailRows = []struct {
+	after string
+	row
+}{
+	{"umount", row{name: "pivot_root", op: "pivot_root(no such dir)", how: "seccomp; CAP_SYS_ADMIN dropped",
+		want: lmh("ENOENT", "EPERM", "EPERM")}},
+	{"chroot", row{name: "chroot_escape", op: "chroot escape: chroot(subdir), chdir(\"..\") × 64, chroot(\".\")",
+		how:  "pivot_root with the old root detached: nothing above the jail's root; chroot as above",
+		want: lmh("contained", "EPERM", "EPERM")}},
+	{"clone_userns", row{name: "userns_regain", op: "clone a child into a new user namespace (root mapped) to regain capabilities",
+		how: "seccomp", want: lmh("ok", "EPERM", "EPERM")}},
+	{"ptrace_pid1", row{name: "ptrace_host", op: "ptrace(PTRACE_SEIZE) of a host process", how: "pid namespace",
+		want: same("ESRCH")}},
+	{"ptrace_pid1", row{name: "kill_host", op: "kill(host process, 0)", how: "pid namespace", want: same("ESRCH")}},
+	{"", row{name: "setuid_exec", op: "uid 65534 execs a setuid-root binary (from a --mount)",
+		how:  "no_new_privs, locked securebits (high); bounding set (low, medium)",
+		want: lmh("root (bounded)", "root (bounded)", "no gain")}},
+	{"", row{name: "fcap_exec", op: "uid 65534 execs a binary with file capability cap_net_raw+ep (from a --mount)",
+		how:  "bounding set: the kernel refuses to exec a capability-dumb binary it cannot give its capabilities",
+		want: lmh("cap_net_raw", "EPERM", "EPERM")}},
+	{"", row{name: "setuid_base", op: "setuid and file-capability binaries of the base (/usr)",
+		how:  "base mounted nosuid: they run, without privileges",
+		want: same("nosuid")}},
+	{"", row{name: "setuid_plant", op: "make a root-owned file setuid in a writable directory",
+		how: "not restricted (see the threat model)", want: same("ok")}},
+	{"", row{name: "io_uring", op: "io_uring_setup", how: "not restricted (see the threat model)", want: same("ok")}},
+	{"", row{name: "cgroup_move", op: "leave the jail's cgroup (write the parent's cgroup.procs), then bind a port no jail reserved",
+		how:  "/sys read-only including the cgroup mounts below it",
+		want: lmh(lowCgroup, "EROFS|no cgroupfs", "EROFS|no cgroupfs")}},
+	{"", row{name: "cgroup_join_other", op: "join another jail's cgroup, then bind that jail's reserved port",
+		how:  "/sys read-only including the cgroup mounts below it",
+		want: lmh(lowCgroup, "EROFS|no cgroupfs", "EROFS|no cgroupfs")}},
+	{"", row{name: "cgroup_v1_writable", op: "access(W_OK) of a cgroup v1 hierarchy's cgroup.procs",
+		how:  "/sys read-only including the cgroup mounts below it",
+		want: lmh(lowCgroup, "EROFS|no cgroupfs", "EROFS|no cgroupfs")}},
+	{"", row{name: "bind_own", op: "bind the jail's own reserved TCP port", how: "eBPF bind4/bind6 on the jail's cgroup",
+		want: same("ok")}},
+	{"", row{name: "bind_zero", op: "bind port 0 (ephemeral)", how: "eBPF bind4/bind6 on the jail's cgroup",
+		want: same("ok")}},
+	{"", row{name: "bind_other", op: "bind another jail's reserved port", how: "eBPF: the other jail's program on the cgroup2 root",
+		want: same("EACCES")}},
+	{"", row{name: "bind_unreserved", op: "bind a port no jail reserved", how: "eBPF bind4/bind6 on the jail's cgroup",
+		want: same("EACCES")}},
+	{"", row{name: "bind_priv_root", op: "root binds the jail's own reserved privileged port (< 1024)",
+		how:  "kernel privileged-port check: CAP_NET_BIND_SERVICE (dropped in high)",
+		want: lmh("ok", "ok", "EACCES")}},
+	{"", row{name: "bind_own_user", op: "uid 65534 binds the jail's own reserved port (≥ 1024)",
+		how: "eBPF: ownership is per jail, not per user", want: same("ok")}},
+	{"", row{name: "bind_priv_user", op: "uid 65534 binds the jail's own reserved privileged port",
+		how: "kernel privileged-port check; the eBPF programs never bypass it", want: same("EACCES")}},
+	{"", row{name: "host_bind", op: "a host process (root) binds the jail's reserved port, IPv4",
+		how: "eBPF bind4 on the cgroup2 root", want: same("EACCES")}},
+	{"", row{name: "host_bind6", op: "a host process (root) binds the jail's reserved port, IPv6",
+		how: "eBPF bind6 on the cgroup2 root", want: same("EACCES")}},
+}
+
+// tableRows assembles the table: root's capabilities, EscapeChecks in order
+// with the jail rows after their anchors, then the other jail rows.
+func tableRows(t *testing.T, hostBnd uint64) []row {
+	t.Helper()
+	capsWant := map[profile.Profile]string{}
+	for _, p := range profile.Profiles {
+		m, err := profile.CapMask(profile.AllowedCaps(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p == profile.High {
+			m = 0
+		}
+		capsWant[p] = capsWord(m & hostBnd)
+	}
+	rows := []row{{name: "caps", want: capsWant,
+		op:  fmt.Sprintf("effective capabilities of a jailed root (the host has %d)", bits.OnesCount64(hostBnd)),
+		how: "bounding, permitted, effective, inheritable and ambient sets"}}
+	for _, c := range profile.EscapeChecks {
+		how, ok := mechanisms[c.Name]
+		if !ok {
+			t.Errorf("EscapeChecks entry %q has no mechanism text in escape_test.go", c.Name)
+		}
+		r := row{name: c.Name, op: c.Op, how: how, optional: c.Optional, want: map[profile.Profile]string{}}
+		for _, p := range profile.Profiles {
+			r.want[p] = errWord(c.Expect[p])
+			if o, ok := jailOverrides[c.Name][p]; ok {
+				r.want[p] = o
+			}
+		}
+		rows = append(rows, r)
+		for _, j := range jailRows {
+			if j.after == c.Name {
+				rows = append(rows, j.row)
+			}
+		}
+	}
+	for _, j := range jailRows {
+		if j.after == "" {
+			rows = append(rows, j.row)
+		}
+	}
+	return rows
+}
+
+func capsWord(m uint64) string { return strconv.Itoa(bits.OnesCount64(m)) + " caps" }
+
+// runEscape runs the helper role in jail as user ("" = root).
+func runEscape(h *host, jail, user string, args ...string) report {
+	h.t.Helper()
+	cmd := []string{"exec", jail}
+	if user != "" {
+		cmd = append(cmd, "-u", user)
+	}
+	out := h.must(append(append(cmd, "--", escapeInJail), args...)...)
+	var r report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		h.t.Fatalf("escape helper in %s said %q: %v", jail, out, err)
+	}
+	return r
+}
+
+func TestEscapeSuite(t *testing.T) {
+	h := newHost(t)
+	dir := escapeHelper(t)
+	self, err := profile.ReadStatus(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// own ports of the low, medium and high jails, then one nobody reserves
+	ps := freePorts(t, 4, 20000, 32000)
+	priv := freePorts(t, 3, 900, 1000)
+	free := ps[3]
+	for i, p := range profile.Profiles {
+		h.jail("esc-"+string(p), "--profile", string(p), "--port", strconv.Itoa(ps[i]),
+			"--port", strconv.Itoa(priv[i]), "--mount", dir+":"+filepath.Dir(escapeInJail)+":ro")
+	}
+	got := map[profile.Profile]map[string]string{}
+	details := map[profile.Profile]map[string]string{}
+	for i, p := range profile.Profiles {
+		jail := "esc-" + string(p)
+		own, other := strconv.Itoa(ps[i]), strconv.Itoa(ps[(i+1)%3])
+		otherJail := "esc-" + string(profile.Profiles[(i+1)%3])
+		root := runEscape(h, jail, "", "root", "-host-pid", strconv.Itoa(os.Getpid()), "-own", own,
+			"-priv", strconv.Itoa(priv[i]), "-other", other, "-other-jail", otherJail, "-free", strconv.Itoa(free))
+		user := runEscape(h, jail, "nobody", "user", "-own", own, "-priv", strconv.Itoa(priv[i]))
+		res := root.Results
+		for k, v := range user.Results {
+			res[k] = v
+		}
+		res["caps"] = capsWord(root.Status.CapEff)
+		res["host_bind"] = hostBind("tcp4:" + own)
+		res["host_bind6"] = hostBind("tcp6:" + own)
+		got[p] = res
+		details[p] = root.Details
+		for k, v := range user.Details {
+			details[p][k] = v
+		}
+	}
+	rows := tableRows(t, self.CapBnd)
+	checkRows(t, rows, got, details)
+	checkDoc(t, renderTable(rows, got))
+}
+
+// checkRows compares every observed result with its row's expectation.
+func checkRows(t *testing.T, rows []row, got, details map[profile.Profile]map[string]string) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, r := range rows {
+		seen[r.name] = true
+		for _, p := range profile.Profiles {
+			w, ok := got[p][r.name]
+			switch {
+			case !ok:
+				t.Errorf("%s: %s (%s) did not run", p, r.name, r.op)
+			case matches(r, p, w):
+			case !denied(r, w) && denied(r, wantFirst(r, p)):
+				t.Errorf("SECURITY BUG: %s jail: %s (%s) = %q; want %s. %s", p, r.name, r.op, w, r.want[p],
+					details[p][r.name])
+			default:
+				t.Errorf("%s jail: %s (%s) = %q; want %s. %s", p, r.name, r.op, w, r.want[p], details[p][r.name])
+			}
+		}
+	}
+	for _, p := range profile.Profiles {
+		for name := range got[p] {
+			if !seen[name] {
+				t.Errorf("result %s of the %s jail has no row in the table", name, p)
+			}
+		}
+	}
+}
+
+func matches(r row, p profile.Profile, w string) bool {
+	if r.optional && (w == "ENOENT" || w == "ENOSYS") {
+		return true
+	}
+	for _, alt := range strings.Split(r.want[p], "|") {
+		if w == alt {
+			return true
+		}
+	}
+	return false
+}
+
+func wantFirst(r row, p profile.Profile) string {
+	w, _, _ := strings.Cut(r.want[p], "|")
+	return w
+}
+
+// denied reports whether a result word means the attempt was refused (or
+// had no effect).
+func denied(r row, w string) bool {
+	switch w {
+	case "EPERM", "EACCES", "EROFS", "ESRCH", "masked", "no gain", "nosuid", "no cgroupfs", "contained":
+		return true
+	case "ENOSYS":
+		return true // seccomp's answer for clone3; optional rows: not in this kernel
+	case "ENOENT":
+		return r.optional
+	}
+	return false
+}
+
+// cell renders a result word for the table.
+func cell(r row, w string) string {
+	switch {
+	case r.optional && (w == "ENOENT" || w == "ENOSYS"):
+		return "n/a (not in this kernel)"
+	case w == "ok":
+		return "allowed"
+	case w == "masked":
+		return "masked"
+	case w == "contained":
+		return "contained: climbs only to the jail's root"
+	case w == "escaped":
+		return "ESCAPED"
+	case w == "nosuid":
+		return "no effect (nosuid)"
+	case w == "root (bounded)":
+		return "euid 0, capabilities bounded by the profile"
+	case w == "no gain":
+		return "no gain (no_new_privs)"
+	case w == "cap_net_raw":
+		return "runs with CAP_NET_RAW"
+	case w == "no cgroupfs":
+		return "denied (no cgroupfs in the jail)"
+	case strings.HasSuffix(w, " caps"):
+		if w == "0 caps" {
+			return "none"
+		}
+		return strings.TrimSuffix(w, " caps")
+	case denied(r, w):
+		return "denied (" + w + ")"
+	case strings.HasPrefix(w, "E"):
+		return "allowed (" + w + ")"
+	}
+	return w
+}
+
+func renderTable(rows []row, got map[profile.Profile]map[string]string) string {
+	var b strings.Builder
+	b.WriteString("| attempt | check | low | medium | high | enforced by |\n|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s | `%s` |", mdEscape(r.op), r.name)
+		for _, p := range profile.Profiles {
+			w := got[p][r.name]
+			c := cell(r, w)
+			if !matches(r, p, w) {
+				tag := "UNEXPECTED"
+				if !denied(r, w) && denied(r, wantFirst(r, p)) {
+					tag = "SECURITY BUG"
+				}
+				c = fmt.Sprintf("**%s: %s**, want %s", tag, c, cell(r, wantFirst(r, p)))
+			}
+			fmt.Fprintf(&b, " %s |", mdEscape(c))
+		}
+		fmt.Fprintf(&b, " %s |\n", mdEscape(r.how))
+	}
+	return b.String()
+}
+
+func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+// checkDoc compares the generated section of docs/SECURITY.md with table,
+// or rewrites it with -update-security-doc.
+func checkDoc(t *testing.T, table string) {
+	t.Helper()
+	b, err := os.ReadFile(securityDoc)
+	if err != nil {
+		t.Fatalf("read %s: %v", securityDoc, err)
+	}
+	doc := string(b)
+	i, j := strings.Index(doc, docBegin), strings.Index(doc, docEnd)
+	if i < 0 || j < i {
+		t.Fatalf("%s lacks the markers %q ... %q", securityDoc, docBegin, docEnd)
+	}
+	cur := doc[i+len(docBegin) : j]
+	want := "\n" + table
+	if cur == want {
+		return
+	}
+	if *updateSecurityDoc {
+		if err := os.WriteFile(securityDoc, []byte(doc[:i+len(docBegin)]+want+doc[j:]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("rewrote the table of %s", securityDoc)
+		return
+	}
+	t.Errorf("%s does not match what the escape suite observed; regenerate with\n"+
+		"  go test ./jailctl -run TestEscapeSuite -update-security-doc\nobserved table:\n%s", securityDoc, table)
+}
