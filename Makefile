@@ -9,7 +9,7 @@ GOFLAGS_B := CGO_ENABLED=0
 PKGS      := ./...
 TESTFLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build cross test test-go test-c lint bench fuzz demo generate clean
+.PHONY: all build cross test test-go test-c lint bench fuzz demo generate clean install uninstall
 
 all: build
 
@@ -57,3 +57,65 @@ demo: build
 
 clean:
 	rm -rf $(BIN)
+
+# Installation. `make install` installs what `make build` made (building it
+# if missing); `make uninstall` with the same PREFIX and DESTDIR removes
+# exactly that, including the directories install had to create, which it
+# records in $(MANIFEST).
+UNAME_S        := $(shell uname -s)
+SBINDIR        ?= $(PREFIX)/sbin
+MANDIR         ?= $(PREFIX)/share/man
+DATADIR        ?= $(PREFIX)/share/jails
+BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR     ?= $(PREFIX)/share/zsh/site-functions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# The rc.d script goes where rc(8) looks on NetBSD; elsewhere it is an example.
+RCDDIR         ?= $(if $(filter NetBSD,$(UNAME_S)),/etc/rc.d,$(PREFIX)/share/examples/rc.d)
+MANIFEST       := $(DATADIR)/installed-dirs
+UNITS          := jail@.service jails-collector.service jails.target
+MAN8           := jailctl.8 jinit.8
+MAN5           := jail.toml.5 jail-service.5
+INSTALL_DIRS    = $(SBINDIR) $(MANDIR)/man8 $(MANDIR)/man5 $(DATADIR) $(BASHCOMPDIR) \
+                  $(ZSHCOMPDIR) $(SYSTEMDUNITDIR) $(RCDDIR)
+INSTALLED       = $(SBINDIR)/jailctl $(SBINDIR)/jinit $(SBINDIR)/jls $(SBINDIR)/jexec \
+                  $(MAN8:%=$(MANDIR)/man8/%) $(MANDIR)/man8/jls.8 $(MANDIR)/man8/jexec.8 \
+                  $(MAN5:%=$(MANDIR)/man5/%) \
+                  $(BASHCOMPDIR)/jailctl $(BASHCOMPDIR)/jls $(BASHCOMPDIR)/jexec \
+                  $(ZSHCOMPDIR)/_jailctl $(UNITS:%=$(SYSTEMDUNITDIR)/%) $(RCDDIR)/jails
+SUBST           = sed 's|@SBINDIR@|$(SBINDIR)|g'
+D               = $(DESTDIR)
+
+$(BIN)/jailctl $(BIN)/jinit:
+	$(MAKE) build
+
+install: $(BIN)/jailctl $(BIN)/jinit
+	@set -e; if [ -n "$(D)" ]; then mkdir -p "$(D)"; fi; new=; \
+	for d in $(INSTALL_DIRS); do \
+	  p=; for c in $$(echo "$$d" | tr / ' '); do \
+	    p="$$p/$$c"; \
+	    if [ ! -d "$(D)$$p" ]; then mkdir -m 755 "$(D)$$p"; new="$$new $$p"; fi; \
+	  done; \
+	done; \
+	for p in $$new; do echo "$$p"; done >> "$(D)$(MANIFEST)"
+	install -m 755 $(BIN)/jailctl $(BIN)/jinit "$(D)$(SBINDIR)/"
+	ln -sf jailctl "$(D)$(SBINDIR)/jls"
+	ln -sf jailctl "$(D)$(SBINDIR)/jexec"
+	cd docs/man && install -m 644 $(MAN8) "$(D)$(MANDIR)/man8/" && install -m 644 $(MAN5) "$(D)$(MANDIR)/man5/"
+	ln -sf jailctl.8 "$(D)$(MANDIR)/man8/jls.8"
+	ln -sf jailctl.8 "$(D)$(MANDIR)/man8/jexec.8"
+	install -m 644 jailctl/completion/jailctl.bash "$(D)$(BASHCOMPDIR)/jailctl"
+	ln -sf jailctl "$(D)$(BASHCOMPDIR)/jls"
+	ln -sf jailctl "$(D)$(BASHCOMPDIR)/jexec"
+	install -m 644 jailctl/completion/_jailctl "$(D)$(ZSHCOMPDIR)/_jailctl"
+	for u in $(UNITS); do $(SUBST) "jailctl/init/$$u" > "$(D)$(SYSTEMDUNITDIR)/$$u"; chmod 644 "$(D)$(SYSTEMDUNITDIR)/$$u"; done
+	@if [ -f jailctl/rc.d/jails ]; then \
+	  echo "install jailctl/rc.d/jails"; \
+	  $(SUBST) jailctl/rc.d/jails > "$(D)$(RCDDIR)/jails"; chmod 755 "$(D)$(RCDDIR)/jails"; \
+	else echo "jailctl/rc.d/jails does not exist yet: not installed"; fi
+
+uninstall:
+	for f in $(INSTALLED); do rm -f "$(D)$$f"; done
+	@if [ -f "$(D)$(MANIFEST)" ]; then \
+	  dirs=$$(sort -r "$(D)$(MANIFEST)"); rm -f "$(D)$(MANIFEST)"; \
+	  for d in $$dirs; do rmdir "$(D)$$d" 2>/dev/null || true; done; \
+	fi
