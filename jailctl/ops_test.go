@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -161,5 +162,200 @@ func drain(c <-chan string) map[string]bool {
 		default:
 			return out
 		}
+	}
+}
+
+// make runs the repository's Makefile with the given variables, using the
+// binaries the tests built (no rebuild, and bin/ is left alone).
+func makeIn(t *testing.T, args ...string) string {
+	t.Helper()
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is not installed")
+	}
+	cmd := exec.Command("make", append([]string{"-C", "..", "BIN=" + filepath.Dir(jailctlBin)}, args...)...)
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); k != "MAKEFLAGS" && k != "MFLAGS" && k != "MAKELEVEL" {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("make %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// tree lists everything under dir, relative, with "@" marking symlinks.
+func tree(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || p == dir {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if d.Type()&os.ModeSymlink != 0 {
+			rel += "@"
+		}
+		out = append(out, rel)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// make install DESTDIR=... puts everything in place; make uninstall with
+// the same DESTDIR removes it all, directories included, even after a
+// second install over the first.
+func TestInstallUninstall(t *testing.T) {
+	dest := t.TempDir()
+	makeIn(t, "install", "DESTDIR="+dest)
+	makeIn(t, "install", "DESTDIR="+dest)
+	got := strings.Join(tree(t, dest), "\n") + "\n"
+	for _, want := range []string{
+		"usr/local/sbin/jailctl\n", "usr/local/sbin/jinit\n", "usr/local/sbin/jls@\n", "usr/local/sbin/jexec@\n",
+		"usr/local/share/man/man8/jailctl.8\n", "usr/local/share/man/man8/jinit.8\n",
+		"usr/local/share/man/man8/jls.8@\n", "usr/local/share/man/man8/jexec.8@\n",
+		"usr/local/share/man/man5/jail.toml.5\n", "usr/local/share/man/man5/jail-service.5\n",
+		"usr/local/share/bash-completion/completions/jailctl\n", "usr/local/share/bash-completion/completions/jexec@\n",
+		"usr/local/share/zsh/site-functions/_jailctl\n",
+		"usr/local/lib/systemd/system/jail@.service\n", "usr/local/lib/systemd/system/jails-collector.service\n",
+		"usr/local/lib/systemd/system/jails.target\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("make install did not install %s", strings.TrimSpace(want))
+		}
+	}
+	if _, err := os.Stat("rc.d/jails"); err == nil && !strings.Contains(got, "usr/local/share/examples/rc.d/jails\n") {
+		t.Errorf("make install did not install the rc.d script")
+	}
+	unit, _ := os.ReadFile(filepath.Join(dest, "usr/local/lib/systemd/system/jail@.service"))
+	if !strings.Contains(string(unit), "ExecStart=/usr/local/sbin/jailctl run %i") || strings.Contains(string(unit), "@SBINDIR@") {
+		t.Errorf("jail@.service not set up for /usr/local/sbin:\n%s", unit)
+	}
+	if target, _ := os.Readlink(filepath.Join(dest, "usr/local/sbin/jexec")); target != "jailctl" {
+		t.Errorf("jexec links to %q", target)
+	}
+	makeIn(t, "uninstall", "DESTDIR="+dest)
+	if left := tree(t, dest); len(left) > 0 {
+		t.Fatalf("make uninstall left:\n%s", strings.Join(left, "\n"))
+	}
+}
+
+// The installed units pass systemd-analyze verify (which also checks that
+// ExecStart= is executable and that the man pages in Documentation= exist),
+// and an install under PREFIX works: jls finds the jails, jailctl finds jinit.
+func TestInstalledUnitsVerify(t *testing.T) {
+	prefix := filepath.Join(t.TempDir(), "prefix")
+	makeIn(t, "install", "PREFIX="+prefix)
+	defer func() {
+		makeIn(t, "uninstall", "PREFIX="+prefix)
+		if _, err := os.Stat(prefix); !os.IsNotExist(err) {
+			t.Errorf("make uninstall PREFIX=%s left %v", prefix, tree(t, prefix))
+		}
+	}()
+
+	h := newHost(t)
+	h.must("create", "inst")
+	cmd := exec.Command(filepath.Join(prefix, "sbin", "jls"))
+	cmd.Env = append(os.Environ(), "JAILS_STATE_DIR="+h.state)
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "inst") {
+		t.Fatalf("installed jls: %v\n%s", err, out)
+	}
+	cmd = exec.Command(filepath.Join(prefix, "sbin", "jailctl"), "--state-dir", h.state, "apply", "--ephemeral", "inst", "-")
+	cmd.Stdin = strings.NewReader("echo from the installed jinit\n")
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "from the installed jinit") {
+		t.Fatalf("installed jailctl apply: %v\n%s", err, out)
+	}
+
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("systemd-analyze is not installed (Debian package systemd): units not verified")
+	}
+	if _, err := exec.LookPath("man"); err != nil {
+		t.Skip("man is not installed (Debian package man-db): units not verified")
+	}
+	units := filepath.Join(prefix, "lib", "systemd", "system")
+	cmd = exec.Command(analyze, "verify", filepath.Join(units, "jail@.service"),
+		filepath.Join(units, "jails-collector.service"), filepath.Join(units, "jails.target"))
+	cmd.Env = append(os.Environ(), "MANPATH="+filepath.Join(prefix, "share", "man"))
+	out, err := cmd.CombinedOutput()
+	if err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Fatalf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}
+
+// Every man page renders with man -l and groff -ww without a warning.
+func TestManPagesRenderWithoutWarnings(t *testing.T) {
+	for _, tool := range []string{"man", "groff"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed (Debian packages man-db, groff-base)", tool)
+		}
+	}
+	pages, _ := filepath.Glob("../docs/man/*.[0-9]")
+	if len(pages) < 4 {
+		t.Fatalf("man pages: %v", pages)
+	}
+	for _, p := range pages {
+		for _, argv := range [][]string{{"man", "--warnings", "-l", p}, {"groff", "-ww", "-z", "-mandoc", p}} {
+			cmd := exec.Command(argv[0], argv[1:]...)
+			cmd.Env = append(os.Environ(), "MANWIDTH=80", "MANPAGER=cat", "PAGER=cat")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil || stderr.Len() > 0 {
+				t.Errorf("%v: %v\n%s", argv, err, stderr.String())
+			}
+			if argv[0] == "man" && !bytes.Contains(out, []byte("SYNOPSIS")) {
+				t.Errorf("%v rendered no SYNOPSIS:\n%s", argv, out)
+			}
+		}
+	}
+}
+
+// The bash completion completes commands, flags, jail names from the
+// state directory and service names from the jail; the zsh one parses.
+func TestCompletion(t *testing.T) {
+	h := newHost(t)
+	svc := t.TempDir()
+	service(t, svc, "nginx", "exec sleep 1000", "")
+	service(t, svc, "php", "exec sleep 1000", "")
+	h.must("create", "web", "--services", svc)
+	h.must("create", "db")
+	cases := []struct{ line, want string }{
+		{"jailctl st", "start stop status stats"},
+		{"jailctl --state-dir " + h.state + " start ", "db web"},
+		{"jailctl --state-dir " + h.state + " svc web ", "nginx php"},
+		{"jailctl --state-dir " + h.state + " svc web nginx ", "up down restart once signal"},
+		{"jailctl --state-dir " + h.state + " apply --ephemeral w", "web"},
+		{"jailctl create x --profile ", "low medium high"},
+		{"jailctl --state-dir " + h.state + " stop --", "--all --timeout"},
+		{"jexec w", "web"},
+		{"jls --", "--json"},
+	}
+	script := "source completion/jailctl.bash\n"
+	for _, c := range cases {
+		script += fmt.Sprintf("COMP_WORDS=(%s); [[ %q == *' ' ]] && COMP_WORDS+=('')\n", c.line, c.line) +
+			"COMP_CWORD=$((${#COMP_WORDS[@]}-1)); COMPREPLY=(); _jailctl; echo \"${COMPREPLY[*]}\"\n"
+	}
+	cmd := exec.Command("bash", "--norc", "-c", script)
+	cmd.Env = append(os.Environ(), "JAILS_STATE_DIR="+h.state)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("bash: %v\n%s", err, out)
+	}
+	got := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	for i, c := range cases {
+		if i >= len(got) || got[i] != c.want {
+			t.Errorf("bash completion of %q: got %q, want %q\n(all: %q)", c.line, got[min(i, len(got)-1)], c.want, got)
+		}
+	}
+	if _, err := exec.LookPath("zsh"); err != nil {
+		t.Skip("zsh is not installed: the zsh completion is not checked")
+	}
+	if out, err := exec.Command("zsh", "-n", "completion/_jailctl").CombinedOutput(); err != nil {
+		t.Fatalf("zsh -n: %v\n%s", err, out)
 	}
 }
