@@ -142,6 +142,9 @@ func (h *handler) Handle(ctx context.Context, req control.Request) control.Respo
 	if req.Verb == control.VerbTail {
 		return h.logs.Tail(req)
 	}
+	if req.Verb == control.VerbMetrics {
+		return h.metrics(ctx)
+	}
 	reply, err := h.eng.Do(ctx, services.Command{Verb: req.Verb, Service: req.Service, Signal: req.Signal, Timeout: req.Timeout()})
 	if err != nil {
 		return control.Response{Error: err.Error()}
