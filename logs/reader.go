@@ -82,54 +82,89 @@ func archiveTime(path string) (time.Time, bool) {
 	return t, err == nil
 }
 
-// ReadService calls fn for every line of a service (without its newline)
-// at or after since, oldest first, up to the cursor.
-func ReadService(jailDir, service string, since time.Time, cur Cursor, fn func(line []byte) error) error {
+// ServiceReader reads the lines of a service (without their newline)
+// at or after a time, oldest first, up to a cursor.
+type ServiceReader struct {
+	spans []span
+	since time.Time
+	f     *os.File
+	sc    *bufio.Scanner
+	err   error
+}
+
+// NewServiceReader opens a reader; since may be zero.
+func NewServiceReader(jailDir, service string, since time.Time, cur Cursor) (*ServiceReader, error) {
 	spans, err := serviceSpans(jailDir, service, cur)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var keep []span
 	for _, sp := range spans {
 		if t, ok := archiveTime(sp.path); ok && !since.IsZero() && t.Before(since) {
 			continue // rotated before since: every line in it is older
 		}
-		if err := readSpan(sp, since, fn); err != nil {
-			return err
-		}
+		keep = append(keep, sp)
 	}
-	return nil
+	return &ServiceReader{spans: keep, since: since}, nil
 }
 
-func readSpan(sp span, since time.Time, fn func([]byte) error) error {
-	f, err := os.Open(sp.path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil // pruned or rotated meanwhile
+// Next returns the next line, valid until the next call; nil at the end
+// or on an error (see Err).
+func (r *ServiceReader) Next() []byte {
+	for {
+		if r.sc == nil && !r.open() {
+			return nil
 		}
-		return err
-	}
-	defer f.Close()
-	var r io.Reader = f
-	if sp.limit >= 0 {
-		r = io.LimitReader(f, sp.limit)
-	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), maxStoreLine)
-	for sc.Scan() {
-		line := sc.Bytes()
-		if !since.IsZero() {
-			if t, ok := LineTime(line); ok && t.Before(since) {
-				continue
+		for r.sc.Scan() {
+			line := r.sc.Bytes()
+			if !r.since.IsZero() {
+				if t, ok := LineTime(line); ok && t.Before(r.since) {
+					continue
+				}
 			}
+			return line
 		}
-		if err := fn(line); err != nil {
-			return err
+		if err := r.sc.Err(); err != nil && r.err == nil {
+			r.err = fmt.Errorf("read %s: %w", r.f.Name(), err)
 		}
+		r.f.Close()
+		r.f, r.sc = nil, nil
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("read %s: %w", sp.path, err)
+}
+
+// open opens the next span; false when none is left.
+func (r *ServiceReader) open() bool {
+	for len(r.spans) > 0 {
+		sp := r.spans[0]
+		r.spans = r.spans[1:]
+		f, err := os.Open(sp.path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // pruned or rotated meanwhile
+		} else if err != nil {
+			r.err = err
+			return false
+		}
+		var rd io.Reader = f
+		if sp.limit >= 0 {
+			rd = io.LimitReader(f, sp.limit)
+		}
+		r.f, r.sc = f, bufio.NewScanner(rd)
+		r.sc.Buffer(make([]byte, 64<<10), maxStoreLine)
+		return true
 	}
-	return nil
+	return false
+}
+
+// Err is the first error met.
+func (r *ServiceReader) Err() error { return r.err }
+
+// Close releases the open file.
+func (r *ServiceReader) Close() {
+	if r.f != nil {
+		r.f.Close()
+		r.f, r.sc = nil, nil
+	}
+	r.spans = nil
 }
 
 // LastLines returns the last n lines of a service up to the cursor
