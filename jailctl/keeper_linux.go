@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/jailsproject/jails/jailctl/store"
@@ -32,6 +33,8 @@ func keep(st *store.Store, r *store.Resolved, jinit string, noServices bool, rep
 	if err != nil {
 		return err
 	}
+	// The keeper now only waits: give back what setting up took.
+	debug.FreeOSMemory()
 	sigC := make(chan os.Signal, 4)
 	signal.Notify(sigC, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	go func() {

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Jail start and stop against unshare+tini and bubblewrap doing the same,
+# and the memory a running jail leaves on the host (jinit + its keeper)
+# against s6 and runit trees supervising the same services.
+set -uo pipefail
+[ -n "${BENCH_TRACE:-}" ] && set -x
+source "$BENCH_LIB"
+trap kill_all_trees EXIT
+for c in unshare tini bwrap s6-svscan runsvdir; do
+	command -v "$c" >/dev/null || { log "missing $c (apt-get install -y tini bubblewrap s6 runit util-linux)"; exit 1; }
+done
+REPS=$((BENCH_REPS * 2))
+J=$BENCH_BIN/jailctl
+state=$BENCH_TMP/state
+export JAILS_JINIT=$BENCH_BIN/jinit
+jc() { JBENCH_TAG="$BENCH_TAG-jail" "$J" --state-dir "$state" "$@"; }
+
+# One service that execs sleep: ready as soon as it is spawned.
+svc=$BENCH_TMP/svc
+mkdir -p "$svc/idle"
+printf '#!/bin/sh\nexec sleep 100000\n' >"$svc/idle/run"
+chmod +x "$svc/idle/run"
+jc create b1 --services "$svc" >/dev/null
+cleanup() { jc stop b1 >/dev/null 2>&1 || :; kill_all_trees; }
+trap cleanup EXIT
+
+# bwrap composes a root like a jail's: the host's /usr read-only, the
+# merged-/usr links, fresh /proc and /dev, new pid/uts/ipc namespaces.
+bw=(bwrap --as-pid-1 --unshare-pid --unshare-uts --unshare-ipc --ro-bind /usr /usr --proc /proc --dev /dev --tmpfs /tmp)
+for d in bin sbin lib lib32 lib64; do
+	if [ -L "/$d" ]; then bw+=(--symlink "$(readlink "/$d")" "/$d"); elif [ -d "/$d" ]; then bw+=(--ro-bind "/$d" "/$d"); fi
+done
+
+ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", (b - a) * 1000 }'; }
+for ((i = 1; i <= REPS; i++)); do
+	t0=$EPOCHREALTIME; jc start b1 >/dev/null; t1=$EPOCHREALTIME
+	jc stop b1 >/dev/null; t2=$EPOCHREALTIME
+	echo "start $(ms "$t0" "$t1")" >>"$BENCH_TMP/t.dat"
+	echo "stop $(ms "$t1" "$t2")" >>"$BENCH_TMP/t.dat"
+	t0=$EPOCHREALTIME; unshare --pid --fork --mount --uts --ipc --mount-proc tini -- true; t1=$EPOCHREALTIME
+	echo "unshare $(ms "$t0" "$t1")" >>"$BENCH_TMP/t.dat"
+	t0=$EPOCHREALTIME; "${bw[@]}" tini -- true; t1=$EPOCHREALTIME
+	echo "bwrap $(ms "$t0" "$t1")" >>"$BENCH_TMP/t.dat"
+done
+log "start/stop: $REPS rounds done"
+col() { awk -v k="$1" '$1 == k { print $2 }' "$BENCH_TMP/t.dat" | stats; }
+read -r s_med s_p90 _ <<<"$(col start)"
+read -r p_med p_p90 _ <<<"$(col stop)"
+read -r u_med u_p90 _ <<<"$(col unshare)"
+read -r b_med b_p90 _ <<<"$(col bwrap)"
+
+# Memory on the host of a running jail with N services: jinit and the
+# keeper (everything jailctl leaves behind), against s6 and runit trees.
+mem_rows=()
+for n in 1 10; do
+	rm -rf "$svc"/*
+	for ((k = 0; k < n; k++)); do mkdir -p "$svc/s$k"; printf '#!/bin/sh\nexec sleep 100000\n' >"$svc/s$k/run"; chmod +x "$svc/s$k/run"; done
+	jc destroy --force "m$n" >/dev/null 2>&1 || :
+	jc create "m$n" --services "$svc" >/dev/null
+	jc start "m$n" >/dev/null
+	sleep 2
+	rt=$state/run/m$n/state.json
+	kp=$(sed -n 's/.*"keeper_pid":\([0-9]*\).*/\1/p' "$rt")
+	jp=$(sed -n 's/.*"jinit_pid":\([0-9]*\).*/\1/p' "$rt")
+	read -r jrss jpss _ <<<"$(mem_of "$jp")"
+	read -r krss kpss _ <<<"$(mem_of "$kp")"
+	jc stop "m$n" >/dev/null
+	for kind in s6 runit; do
+		d=$BENCH_TMP/$kind-$n
+		mkdir -p "$d"
+		for ((k = 0; k < n; k++)); do mkdir -p "$d/s$k"; printf '#!/bin/sh\nexec sleep 100000\n' >"$d/s$k/run"; chmod +x "$d/s$k/run"; done
+		# shellcheck disable=SC2046
+		tree_start "$kind-$n" $(supervisor_cmd "$kind" "$d" "$kind-$n")
+		wait_comm "$TREE_PID" sleep "$n" 30
+		sleep 2
+		mapfile -t pids < <(sup_pids "$kind" "$TREE_PID")
+		read -r rss pss _ <<<"$(mem_of "${pids[@]}")"
+		eval "${kind}_rss=$rss ${kind}_pss=$pss"
+		tree_kill "$TREE_PID" "$kind-$n"
+	done
+	mem_rows+=("| $n | $(kb2mb "$jpss") + $(kb2mb "$kpss") = $(kb2mb $((jpss + kpss))) | $(kb2mb "$s6_pss") | $(kb2mb "$runit_pss") | $(ratio $((jpss + kpss)) "$s6_pss") | $(kb2mb $((jrss + krss))) | $(kb2mb "$s6_rss") | $(kb2mb "$runit_rss") |")
+done
+
+cat <<MD
+## Jail start and stop
+
+\`jailctl start\` of a jail with one service (\`exec sleep\`, ready when spawned), from
+the command's start until it returns (jinit reported the service ready), and
+\`jailctl stop\` until it returns (nothing of the jail left), against the same
+isolation done by \`unshare --pid --fork --mount --uts --ipc --mount-proc tini -- true\`
+and \`bwrap --unshare-pid --unshare-uts --unshare-ipc --ro-bind /usr /usr --proc /proc --dev /dev ... tini -- true\`,
+interleaved, $REPS rounds, wall time in ms (bash \`\$EPOCHREALTIME\`).
+
+| what | median ms | p90 ms | ratio to unshare+tini |
+|---|---|---|---|
+| jailctl start (to ready) | $s_med | $s_p90 | $(ratio "$s_med" "$u_med") |
+| jailctl stop | $p_med | $p_p90 | $(ratio "$p_med" "$u_med") |
+| unshare + tini -- true | $u_med | $u_p90 | 1.00× |
+| bwrap + tini -- true | $b_med | $b_p90 | $(ratio "$b_med" "$u_med") |
+
+Target: start-to-ready within 2× of the unshare + tini line.
+
+### Host memory of a running jail
+
+PSS (from smaps_rollup) of what supervises N \`sleep\` services: jinit plus the
+jail's keeper on the host, against the whole s6-svscan + s6-supervise tree and
+runsvdir + runsv tree. One sample each, 2 s after start.
+
+| services | jail: jinit + keeper PSS | s6 tree PSS | runit tree PSS | jail/s6 | jail RSS | s6 RSS | runit RSS |
+|---|---|---|---|---|---|---|---|
+$(printf '%s\n' "${mem_rows[@]}")
+MD
