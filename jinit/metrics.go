@@ -25,6 +25,9 @@ func (h *handler) metrics(ctx context.Context) control.Response {
 		return control.Response{Error: err.Error()}
 	}
 	rep := svcMeter.report(reply, time.Now())
+	if h.logs != nil {
+		addLogCounters(rep, h.logs)
+	}
 	b, err := json.Marshal(rep)
 	if err != nil {
 		return control.Response{Error: "encode metrics: " + err.Error()}
@@ -123,6 +126,20 @@ func serviceReport(st services.Status) report.Service {
 		}
 	}
 	return rs
+}
+
+// addLogCounters adds the capture's per-service counters and buffer state.
+func addLogCounters(rep *report.Jinit, c *Capture) {
+	st := c.BufferStats()
+	rep.LogBuffer = &report.LogBuffer{UsedBytes: st.Used, LimitBytes: st.Limit, Subscribed: st.Subscribed}
+	counters := c.Counters()
+	for i := range rep.Services {
+		lc := counters[rep.Services[i].Name] // zero until the service has written
+		rep.Services[i].Logs = &report.Logs{
+			Lines: lc.Lines, Bytes: lc.Bytes, Dropped: lc.Dropped,
+			BlockedSeconds: float64(lc.BlockedNS) / 1e9,
+		}
+	}
 }
 
 // rusageSeconds is the user + system time of a getrusage result.

@@ -81,6 +81,7 @@ exec sleep 1000`, done), "")
 	// Holds 32 MiB in tail's buffer.
 	writeService(t, dir, "mem", "{ head -c 32M /dev/zero; exec sleep 1000; } | tail", "")
 	writeService(t, dir, "off", "exec sleep 1000", "")
+	writeService(t, dir, "talk", "echo one; echo two >&2; exec sleep 1000", "")
 	os.WriteFile(filepath.Join(dir, "off", "down"), nil, 0o644)
 	// Not in a PID namespace of its own (so /proc matches its pids): an
 	// orderly shutdown, not a kill, must end the services.
@@ -104,6 +105,16 @@ exec sleep 1000`, done), "")
 	}
 	if mem.RSSBytes > 40<<20 || mem.Procs < 3 {
 		t.Errorf("mem: rss %d procs %d, want 32-40 MiB and >= 3 processes", mem.RSSBytes, mem.Procs)
+	}
+	waitFor(t, 10*time.Second, "talk's two lines to be counted", func() bool {
+		l := svc(t, metrics(t, s), "talk").Logs
+		return l != nil && l.Lines >= 2
+	})
+	if l := svc(t, metrics(t, s), "talk").Logs; l.Lines != 2 || l.Bytes < 6 || l.Dropped != 0 {
+		t.Errorf("talk's log counters: %+v, want 2 lines", l)
+	}
+	if rep.LogBuffer == nil || rep.LogBuffer.LimitBytes <= 0 {
+		t.Errorf("log buffer: %+v", rep.LogBuffer)
 	}
 	if !idle.Up || idle.Procs != 1 || idle.State != "running" || idle.CPUSeconds > 0.1 {
 		t.Errorf("idle: %+v", idle)

@@ -24,8 +24,17 @@ type Jinit struct {
 	// processes (no /proc of its own PID namespace, or a platform without
 	// the code): the services' CPUSeconds, RSSBytes and Procs are then 0
 	// and must not be exported.
-	ProcAccounting bool      `json:"proc_accounting"`
-	Services       []Service `json:"services"`
+	ProcAccounting bool `json:"proc_accounting"`
+	// LogBuffer is the jail's log buffer; nil without log capture.
+	LogBuffer *LogBuffer `json:"log_buffer,omitempty"`
+	Services  []Service  `json:"services"`
+}
+
+// LogBuffer is the state of jinit's bounded log buffer.
+type LogBuffer struct {
+	UsedBytes  int64 `json:"used_bytes"`  // unsent and unacknowledged records
+	LimitBytes int64 `json:"limit_bytes"` // its bound
+	Subscribed bool  `json:"subscribed"`  // a collector is connected
 }
 
 // Service is one supervised service.
