@@ -1,0 +1,189 @@
+package kmod
+
+import (
+	"encoding/binary"
+	"errors"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/jailsproject/jails/kmod/ports"
+	"github.com/jailsproject/jails/kmod/secmodel"
+)
+
+func TestSecmodelRequest(t *testing.T) {
+	own := []ports.Port{{Proto: ports.UDP, Num: 53}, {Proto: ports.TCP, Num: 8080}, {Proto: ports.TCP, Num: 53}}
+	r, err := SecmodelRequest("dns", "medium", own, true, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.NameString() != "dns" || r.Profile != secmodel.ProfileMedium || r.Flags != secmodel.FlagAnyPort || r.NPorts != 2 {
+		t.Fatalf("request %+v", r)
+	}
+	want := []secmodel.Port{{Port: 53, Proto: secmodel.ProtoAll}, {Port: 8080, Proto: secmodel.ProtoTCP}}
+	if r.Ports[0] != want[0] || r.Ports[1] != want[1] {
+		t.Fatalf("ports %v, want %v", r.Ports[:2], want)
+	}
+	for prof, code := range map[string]uint32{"": secmodel.ProfileHigh, "low": secmodel.ProfileLow,
+		"medium": secmodel.ProfileMedium, "high": secmodel.ProfileHigh} {
+		r, err := SecmodelRequest("j", prof, nil, false, Limits{})
+		if err != nil || r.Profile != code || r.Flags != 0 || r.NPorts != 0 {
+			t.Errorf("profile %q: %+v %v", prof, r, err)
+		}
+	}
+}
+
+func TestSecmodelRequestRefuses(t *testing.T) {
+	many := make([]ports.Port, 0, 2*(secmodel.PortsMax+1))
+	for i := range secmodel.PortsMax + 1 {
+		many = append(many, ports.Port{Proto: ports.TCP, Num: uint16(1000 + i)}, ports.Port{Proto: ports.UDP, Num: uint16(1000 + i)})
+	}
+	if _, err := SecmodelRequest("j", "high", many[:2*secmodel.PortsMax], false, Limits{}); err != nil {
+		t.Fatalf("%d numbers over both protocols fit: %v", secmodel.PortsMax, err)
+	}
+	for _, lim := range []Limits{{MemoryBytes: 1 << 20}, {CPUs: 1}, {Pids: 10}} {
+		if _, err := SecmodelRequest("j", "high", nil, false, lim); !errors.Is(err, ErrNoLimits) {
+			t.Errorf("limits %+v: %v", lim, err)
+		}
+	}
+	bad := []struct {
+		name, prof string
+		own        []ports.Port
+	}{
+		{"j", "paranoid", nil},
+		{"j", "high", many},
+		{"j", "high", []ports.Port{{Proto: ports.TCP, Num: 0}}},
+		{"j", "high", []ports.Port{{Num: 80}}},
+		{"", "high", nil},
+		{"a/b", "high", nil},
+	}
+	for _, b := range bad {
+		if _, err := SecmodelRequest(b.name, b.prof, b.own, false, Limits{}); err == nil {
+			t.Errorf("accepted %+v", b)
+		}
+	}
+}
+
+func TestUsageOf(t *testing.T) {
+	in := secmodel.Info{NProcs: 3, NZombies: 1, CPUTicks: 256 + 64, ChildCPUUsec: 1500, RSSPages: 10}
+	u := usageOf(in, 128, 4096)
+	want := 2500*time.Millisecond + 1500*time.Microsecond
+	if u.CPU != want || u.Procs != 3 || u.MemBytes != 40960 {
+		t.Fatalf("usage %+v, want CPU %v", u, want)
+	}
+	if u := usageOf(secmodel.Info{CPUTicks: 1 << 62}, 100, 4096); u.CPU <= 0 {
+		t.Fatalf("large tick counts overflow: %v", u.CPU)
+	}
+	if u := usageOf(in, 0, 4096); u.CPU != 1500*time.Microsecond {
+		t.Fatalf("unknown clock rate: %v", u.CPU)
+	}
+}
+
+// The sizes NetBSD's file systems check (*data_len), computed from the
+// headers named in mountargs.go with the C compiler for LP64, the layout
+// of amd64 and arm64, the ports the NetBSD backend supports. On a 32-bit
+// port this fails: nobody has checked those layouts.
+func TestMountArgSizes(t *testing.T) {
+	null, tmpfs := uintptr(136), uintptr(40)
+	if s := unsafe.Sizeof(nullArgs{}); s != null {
+		t.Errorf("null_args: %d bytes, want %d", s, null)
+	}
+	if s := unsafe.Sizeof(uucred{}); s != 80 {
+		t.Errorf("uucred: %d bytes, want 80", s)
+	}
+	if s := unsafe.Sizeof(tmpfsArgs{}); s != tmpfs {
+		t.Errorf("tmpfs_args: %d bytes, want %d", s, tmpfs)
+	}
+	if s := unsafe.Sizeof(ptyfsArgs{}); s != 16 {
+		t.Errorf("ptyfs_args: %d bytes, want 16", s)
+	}
+	if s := unsafe.Sizeof(procfsArgs{}); s != 8 {
+		t.Errorf("procfs_args: %d bytes, want 8", s)
+	}
+	if o := unsafe.Offsetof(tmpfsArgs{}.rootMode); o != 32 {
+		t.Errorf("tmpfs_args.ta_root_mode at %d, want 32", o)
+	}
+}
+
+func TestMountData(t *testing.T) {
+	src := []byte("/usr\x00")
+	for _, m := range []RootMount{
+		{FS: "null", Src: "/usr"}, {FS: "tmpfs", Mode: 0o1777, Size: 1 << 20}, {FS: "ptyfs"}, {FS: "procfs"},
+	} {
+		p, n, err := m.mountData(&src[0])
+		if err != nil || p == nil || n == 0 {
+			t.Fatalf("%s: %v", m.FS, err)
+		}
+		switch m.FS {
+		case "null":
+			if a := (*nullArgs)(p); a.target != &src[0] {
+				t.Error("null target")
+			}
+		case "tmpfs":
+			if a := (*tmpfsArgs)(p); a.version != 1 || a.rootMode != 0o777 || a.sizeMax != 1<<20 || a.nodesMax != 0 {
+				t.Errorf("tmpfs args %+v", *a)
+			}
+		case "ptyfs":
+			if a := (*ptyfsArgs)(p); a.version != 2 || a.gid != ttyGID || a.mode != 0o620 {
+				t.Errorf("ptyfs args %+v", *a)
+			}
+		case "procfs":
+			if a := (*procfsArgs)(p); a.version != 1 || a.flags != 0 {
+				t.Errorf("procfs args %+v", *a)
+			}
+		}
+	}
+	if _, _, err := (RootMount{FS: "union"}).mountData(nil); err == nil {
+		t.Fatal("unknown file system accepted")
+	}
+	m := RootMount{ReadOnly: true, NoSuid: true, NoDev: true, NoExec: true}
+	if m.flags() != 0x1|0x4|0x8|0x10 || (RootMount{}).flags() != 0 {
+		t.Fatalf("flags %#x", m.flags())
+	}
+}
+
+func kinfo(pid int32, realstat, uvalid uint64, sec, usec uint32) []byte {
+	b := make([]byte, KinfoProc2Size)
+	le := binary.NativeEndian
+	le.PutUint32(b[kinfoPid:], uint32(pid))
+	le.PutUint64(b[kinfoRealstat:], realstat)
+	le.PutUint64(b[kinfoUvalid:], uvalid)
+	le.PutUint32(b[kinfoUstartSec:], sec)
+	le.PutUint32(b[kinfoUstartUsec:], usec)
+	return b
+}
+
+func TestParseKinfoStart(t *testing.T) {
+	got, err := parseKinfoStart(kinfo(42, 2, 1, 1_700_000_000, 250), 42)
+	if err != nil || got != 1_700_000_000_000_250 {
+		t.Fatalf("start %d %v", got, err)
+	}
+	for _, st := range []uint64{sDying, sZomb, sDead} {
+		if _, err := parseKinfoStart(kinfo(42, st, 1, 1, 1), 42); !errors.Is(err, errExited) {
+			t.Errorf("state %d: %v", st, err)
+		}
+	}
+	if _, err := parseKinfoStart(kinfo(43, 2, 1, 1, 1), 42); err == nil {
+		t.Error("another pid accepted")
+	}
+	if _, err := parseKinfoStart(kinfo(42, 2, 0, 1, 1), 42); err == nil {
+		t.Error("invalid start time accepted")
+	}
+	if _, err := parseKinfoStart(kinfo(42, 2, 1, 1, 1)[:KinfoProc2Size-1], 42); err == nil {
+		t.Error("short record accepted")
+	}
+	// The offsets as the NetBSD header gives them, and inside the prefix.
+	if kinfoPid != 116 || kinfoUvalid != 448 || kinfoUstartSec != 456 || kinfoUstartUsec != 460 ||
+		kinfoRealstat != 632 || kinfoRealstat+8 > KinfoProc2Size {
+		t.Fatal("kinfo_proc2 offsets moved")
+	}
+}
+
+func FuzzParseKinfoStart(f *testing.F) {
+	f.Add(kinfo(42, 2, 1, 5, 6), 42)
+	f.Add(kinfo(42, 5, 1, 5, 6), 42)
+	f.Add([]byte{1, 2, 3}, 1)
+	f.Fuzz(func(t *testing.T, b []byte, pid int) {
+		parseKinfoStart(b, pid) // must not panic on any input
+	})
+}
