@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/jailsproject/jails/jailctl/store"
 
@@ -99,6 +100,7 @@ func (k *kept) build(st *store.Store, r *store.Resolved, jinit string, noService
 		return fmt.Errorf("open console log: %w", err)
 	}
 	defer console.Close()
+	t0 := time.Now()
 	if k.cg, err = kmod.CreateCgroup(st.CgroupGroup(), name, r.Limits); err != nil {
 		return err
 	}
@@ -107,11 +109,14 @@ func (k *kept) build(st *store.Store, r *store.Resolved, jinit string, noService
 		Mounts: r.Mounts, NetNone: r.Def.Net == "none", Profile: r.Def.Profile, Jinit: jinit, Mnt: st.MntDir(name),
 		Debug: log.IsDebug(), NoServices: noServices,
 	}
+	t1 := time.Now()
 	if k.proc, err = kmod.Spawn(spec, k.cg, lnFile, console); err != nil {
 		return err
 	}
 	if len(r.Ports) > 0 || !r.Def.AllowUnreservedPorts {
+		t2 := time.Now()
 		g, err := ports.Attach(k.cg.V2, r.Ports, ports.Options{AllowUnreserved: r.Def.AllowUnreservedPorts})
+		log.Debug("port programs attached", "took", time.Since(t2))
 		switch {
 		case err == nil:
 			k.guard = g
@@ -124,9 +129,11 @@ func (k *kept) build(st *store.Store, r *store.Resolved, jinit string, noService
 	if err := st.RecordStart(name, k.proc.Cmd.Process.Pid, k.cg); err != nil {
 		return err
 	}
+	t3 := time.Now()
 	if err := k.proc.Release(spec); err != nil {
 		return err
 	}
+	log.Debug("jail built", "cgroup", t1.Sub(t0), "spawn", time.Since(t1)-time.Since(t3), "stage to jinit", time.Since(t3))
 	return nil
 }
 
