@@ -178,21 +178,22 @@ func (j *Jail) info() (secmodel.Info, bool, error) {
 // Destroy kills every process of the jail, destroys it in the module and
 // unmounts its root. It tolerates what is already gone, and fails if
 // anything is left, so the caller must not remove the root's directory.
+// While any process of the jail may be alive its root stays mounted.
 func (j *Jail) Destroy(log hclog.Logger) error {
-	var errs []error
 	if err := j.destroyID(log); err != nil {
-		errs = append(errs, err)
+		return err
 	}
-	if j.Root != "" {
-		roots := []string{j.Root}
-		if real, err := filepath.EvalSymlinks(j.Root); err == nil && real != j.Root {
-			roots = append(roots, real) // the mount table holds resolved paths
-		}
-		if err := unmountUnder(roots...); err != nil {
-			errs = append(errs, fmt.Errorf("unmount the root of jail %s: %w", j.Name, err))
-		}
+	if j.Root == "" {
+		return nil
 	}
-	return errors.Join(errs...)
+	roots := []string{j.Root}
+	if real, err := filepath.EvalSymlinks(j.Root); err == nil && real != j.Root {
+		roots = append(roots, real) // the mount table holds resolved paths
+	}
+	if err := unmountUnder(roots...); err != nil {
+		return fmt.Errorf("unmount the root of jail %s: %w", j.Name, err)
+	}
+	return nil
 }
 
 const destroyWait = 10 * time.Second
@@ -200,9 +201,11 @@ const destroyWait = 10 * time.Second
 func (j *Jail) destroyID(log hclog.Logger) error {
 	in, ok, err := j.info()
 	if errors.Is(err, secmodel.ErrNotLoaded) {
-		return fmt.Errorf("destroy jail %s (id %d): %w", j.Name, j.ID, err)
-	} else if err != nil {
-		return err
+		// The module refuses to unload while any jail exists: ours is gone.
+		ok, err = false, nil
+	}
+	if err != nil {
+		return fmt.Errorf("destroy jail %s: %w", j.Name, err)
 	}
 	if !ok {
 		j.ID = 0

@@ -78,8 +78,10 @@ func mountTable() ([]string, error) {
 }
 
 // unmountUnder unmounts everything mounted at or below any of roots, last
-// mounted first, and fails if anything is left there. A busy mount is
-// forced: by then every process of the jail is gone.
+// mounted first, and fails if anything is left there. Nothing is forced:
+// by then every process of the jail is gone, so a busy mount is a host
+// process's (a shell's working directory), and it is better to leave the
+// jail for a later command than to pull the file system from under it.
 func unmountUnder(roots ...string) error {
 	table, err := mountTable()
 	if err != nil {
@@ -88,9 +90,6 @@ func unmountUnder(roots ...string) error {
 	var errs []error
 	for _, p := range UnmountOrder(table, roots...) {
 		err := unix.Unmount(p, 0)
-		if errors.Is(err, unix.EBUSY) {
-			err = unix.Unmount(p, unix.MNT_FORCE)
-		}
 		if err != nil && !errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.EINVAL) {
 			errs = append(errs, fmt.Errorf("unmount %s: %w", p, err))
 		}
