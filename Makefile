@@ -86,7 +86,7 @@ SUBST           = sed 's|@SBINDIR@|$(SBINDIR)|g'
 D               = $(DESTDIR)
 
 $(BIN)/jailctl $(BIN)/jinit:
-	$(MAKE) build
+	@test -x $(BIN)/jailctl -a -x $(BIN)/jinit || $(MAKE) build
 
 install: $(BIN)/jailctl $(BIN)/jinit
 	@set -e; if [ -n "$(D)" ]; then mkdir -p "$(D)"; fi; new=; \
