@@ -5,7 +5,7 @@
 _jailctl_commands='create start run stop restart destroy list status svc exec attach apply logs stats collector'
 
 # Flags that take a value, by command; the value is the next word.
-_jailctl_valued='--state-dir --root --profile --port --services --hostname --mount --memory --cpus --pids --net --timeout -u --user -n --since --listen'
+_jailctl_valued='--state-dir --root --profile --port --services --hostname --mount --memory --cpus --pids --net --timeout -u --user -n --since --listen --rotate-size --keep --syslog --syslog-facility --syslog-tag'
 
 _jailctl_flags() {
     case $1 in
@@ -18,7 +18,7 @@ _jailctl_flags() {
     apply) echo --ephemeral -u ;;
     logs) echo -f -n --since --json ;;
     stats) echo --json --prometheus ;;
-    collector) echo --listen ;;
+    collector) echo --listen --rotate-size --keep --syslog --syslog-facility --syslog-tag ;;
     esac
 }
 
@@ -103,11 +103,15 @@ _jailctl() {
         _jailctl_reply 'host none'
         return
         ;;
+    --syslog-facility)
+        _jailctl_reply 'kern user mail daemon auth syslog lpr news uucp cron authpriv ftp local0 local1 local2 local3 local4 local5 local6 local7'
+        return
+        ;;
     -u | --user)
         COMPREPLY=($(compgen -u -- "$cur"))
         return
         ;;
-    --port | --hostname | --mount | --memory | --cpus | --pids | --timeout | -n | --since | --listen)
+    --port | --hostname | --mount | --memory | --cpus | --pids | --timeout | -n | --since | --listen | --rotate-size | --keep | --syslog | --syslog-tag)
         return
         ;;
     esac
