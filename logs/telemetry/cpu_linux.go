@@ -1,0 +1,19 @@
+package telemetry
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/jailsproject/jails/jailctl/store"
+	"github.com/jailsproject/jails/kmod"
+)
+
+// CPUReader returns a reader of a running jail's cumulative CPU time (its
+// cgroup's), or nil where there is none.
+func CPUReader(rt *store.Runtime) func() (time.Duration, bool) {
+	var cg kmod.Cgroup
+	if json.Unmarshal(rt.Cgroup, &cg) != nil || cg.V2 == "" {
+		return nil
+	}
+	return cg.CPUTime
+}
