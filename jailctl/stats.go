@@ -1,0 +1,253 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jailsproject/jails/logs/telemetry"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// The collector serves the metrics endpoints (jailctl collector --listen).
+func init() { registerHTTP = append(registerHTTP, telemetry.Register) }
+
+// defaultCollector is where stats looks for a collector's CPU samples.
+const defaultCollector = "127.0.0.1:9750"
+
+// cmdStats prints a snapshot of running jails: ID NAME CPU1S CPU10S PROCS
+// MEM UPTIME SERVICES, as JSON, or in the Prometheus text format (for
+// inetd-style serving, like the reference's `stats -P`).
+//
+// CPU over the last 1 s and 10 s needs samples over time. A running
+// collector of this instance keeps a ring of them (one a second), so stats
+// asks it first; for jails it has no figures for, stats samples the
+// cumulative CPU itself over one second (so it then takes a second), and
+// CPU10S stays unknown ("-", null in JSON).
+func cmdStats(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "machine-readable output")
+	asProm := fs.Bool("prometheus", false, "Prometheus text exposition format")
+	colAddr := fs.String("collector", envOr("JAILS_COLLECTOR", defaultCollector), `collector to ask for CPU samples; "" for none`)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usageError{"stats takes at most one NAME"}
+	}
+	if *asJSON && *asProm {
+		return usageError{"--json and --prometheus are exclusive"}
+	}
+	jails, err := e.statsSnapshots(ctx, pos, *colAddr)
+	if err != nil {
+		return err
+	}
+	switch {
+	case *asJSON:
+		return writeJSON(e.stdout, jails)
+	case *asProm:
+		return telemetry.WriteText(e.stdout, jails, time.Now())
+	}
+	printStats(e.stdout, jails, time.Now())
+	return nil
+}
+
+func envOr(k, def string) string {
+	if v, ok := os.LookupEnv(k); ok {
+		return v
+	}
+	return def
+}
+
+// statsSnapshots reads the named jail (which must run) or every running one.
+func (e *env) statsSnapshots(ctx context.Context, names []string, colAddr string) ([]*telemetry.Jail, error) {
+	if len(names) == 1 {
+		if err := e.st.MustExist(names[0]); err != nil {
+			return nil, err
+		}
+		if e.st.Running(names[0]) == nil {
+			return nil, fmt.Errorf("%s: %w", names[0], errNotRunning)
+		}
+	}
+	fromCol := collectorCPU(ctx, colAddr, names)
+	local := e.sampleCPU(names, fromCol)
+	var jails []*telemetry.Jail
+	if len(names) == 1 {
+		j, err := telemetry.Snapshot(ctx, e.st, names[0], telemetry.Options{})
+		if err != nil {
+			return nil, err
+		}
+		jails = []*telemetry.Jail{j}
+	} else {
+		var err error
+		if jails, err = telemetry.SnapshotAll(ctx, e.st, telemetry.Options{}); err != nil {
+			return nil, err
+		}
+	}
+	for _, j := range jails {
+		if c, ok := fromCol[j.Name]; ok && c.started.Sub(j.Started).Abs() < time.Millisecond {
+			j.CPU1s, j.CPU10s = c.cpu1s, c.cpu10s
+		}
+		if j.CPU1s == nil {
+			j.CPU1s = local[j.Name]
+		}
+	}
+	return jails, nil
+}
+
+// colCPU is what a collector reports about one jail's recent CPU use.
+type colCPU struct {
+	started       time.Time // to be sure it is the same jail run (and instance)
+	cpu1s, cpu10s *float64
+}
+
+// collectorCPU asks a collector for its CPU figures; an empty map if there
+// is none (or it is another instance's: the start times will not match).
+func collectorCPU(ctx context.Context, addr string, names []string) map[string]colCPU {
+	out := map[string]colCPU{}
+	if addr == "" {
+		return out
+	}
+	path := "/metrics"
+	if len(names) == 1 {
+		path = "/jails/" + names[0] + "/metrics"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+addr+path, nil)
+	if err != nil {
+		return out
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return out
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return out
+	}
+	parseCollectorCPU(io.LimitReader(resp.Body, 64<<20), out)
+	return out
+}
+
+// parseCollectorCPU picks jails_jail_cpu_usage_ratio and
+// jails_jail_start_time_seconds out of an exposition.
+func parseCollectorCPU(r io.Reader, out map[string]colCPU) {
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	mfs, err := p.TextToMetricFamilies(r)
+	if err != nil {
+		return
+	}
+	if mf := mfs["jails_jail_start_time_seconds"]; mf != nil {
+		for _, m := range mf.GetMetric() {
+			jail := labelValue(m.GetLabel(), "jail")
+			c := out[jail]
+			sec := m.GetGauge().GetValue()
+			c.started = time.Unix(0, int64(math.Round(sec*1e9)))
+			out[jail] = c
+		}
+	}
+	if mf := mfs["jails_jail_cpu_usage_ratio"]; mf != nil {
+		for _, m := range mf.GetMetric() {
+			jail, v := labelValue(m.GetLabel(), "jail"), m.GetGauge().GetValue()
+			c := out[jail]
+			switch labelValue(m.GetLabel(), "window") {
+			case "1s":
+				c.cpu1s = &v
+			case "10s":
+				c.cpu10s = &v
+			}
+			out[jail] = c
+		}
+	}
+}
+
+func labelValue(ls []*dto.LabelPair, name string) string {
+	for _, l := range ls {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
+}
+
+// sampleCPU measures, over one second, the CPU use of the running jails
+// (all, or the named one) that have no figure yet.
+func (e *env) sampleCPU(names []string, have map[string]colCPU) map[string]*float64 {
+	out := map[string]*float64{}
+	if len(names) == 0 {
+		all, err := e.st.Names()
+		if err != nil {
+			return out
+		}
+		names = all
+	}
+	type probe struct {
+		read func() (time.Duration, bool)
+		v0   time.Duration
+	}
+	probes := map[string]probe{}
+	for _, n := range names {
+		rt := e.st.Running(n)
+		if rt == nil {
+			continue
+		}
+		if c, ok := have[n]; ok && c.cpu1s != nil && c.started.Sub(rt.Started).Abs() < time.Millisecond {
+			continue
+		}
+		if read := telemetry.CPUReader(rt); read != nil {
+			if v, ok := read(); ok {
+				probes[n] = probe{read, v}
+			}
+		}
+	}
+	if len(probes) == 0 {
+		return out
+	}
+	t0 := time.Now()
+	time.Sleep(time.Second)
+	for n, p := range probes {
+		if v, ok := p.read(); ok && v >= p.v0 {
+			x := (v - p.v0).Seconds() / time.Since(t0).Seconds()
+			out[n] = &x
+		}
+	}
+	return out
+}
+
+// printStats prints the snapshot table.
+func printStats(w io.Writer, jails []*telemetry.Jail, now time.Time) {
+	if len(jails) == 0 {
+		fmt.Fprintln(w, "no jails running")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tCPU1S\tCPU10S\tPROCS\tMEM\tUPTIME\tSERVICES")
+	for _, j := range jails {
+		svcs := "-"
+		if j.Jinit != nil {
+			up, total := j.ServicesUp()
+			svcs = fmt.Sprintf("%d/%d", up, total)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", j.ID, j.Name, percent(j.CPU1s), percent(j.CPU10s),
+			j.Usage.Procs, humanBytes(j.Usage.MemBytes), j.Uptime(now).Truncate(time.Second), svcs)
+	}
+	tw.Flush()
+}
+
+// percent shows CPU use as a percentage of one CPU, like top(1).
+func percent(x *float64) string {
+	if x == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", *x*100)
+}
