@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/jailsproject/jails/kmod"
 )
@@ -29,9 +30,9 @@ func main() {
 	args := os.Args[1:]
 	switch filepath.Base(os.Args[0]) {
 	case "jls":
-		args = append([]string{"list"}, args...)
+		args = alias(args, "list")
 	case "jexec":
-		args = append([]string{"exec"}, args...)
+		args = alias(args, "exec")
 	}
 	err := run(context.Background(), args)
 	var es exitStatus
@@ -47,4 +48,22 @@ func main() {
 		fmt.Fprintf(os.Stderr, "jailctl: %v\n", err)
 		os.Exit(1)
 	}
+}
+
+// alias turns `jls [GLOBAL FLAGS] ARGS` into `jailctl [GLOBAL FLAGS] list ARGS`:
+// the global flags (--state-dir DIR, --debug) stay in front of the command.
+func alias(args []string, cmd string) []string {
+	i := 0
+	for i < len(args) {
+		a := args[i]
+		switch {
+		case a == "--debug" || a == "-debug" || strings.HasPrefix(a, "--state-dir=") || strings.HasPrefix(a, "-state-dir="):
+			i++
+		case (a == "--state-dir" || a == "-state-dir") && i+1 < len(args):
+			i += 2
+		default:
+			return append(append(append([]string{}, args[:i]...), cmd), args[i:]...)
+		}
+	}
+	return append(append([]string{}, args...), cmd)
 }

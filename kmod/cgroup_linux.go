@@ -110,6 +110,7 @@ func CreateCgroup(group, name string, lim Limits) (*Cgroup, error) {
 	if err := mkdirCgroup(cg.V2); err != nil {
 		return nil, err
 	}
+	delegate(filepath.Dir(cg.V2))
 	for _, c := range v1Controllers {
 		mnt, own := l.v1Mount[c], l.v1Own[c]
 		if mnt == "" {
@@ -131,6 +132,23 @@ func CreateCgroup(group, name string, lim Limits) (*Cgroup, error) {
 		return nil, err
 	}
 	return cg, nil
+}
+
+// delegate enables, in the group that holds the jails (a cgroup without
+// processes of its own), every v2 controller among cpu, memory and pids
+// that its parent hands down, so limits and accounting use v2 where the
+// host offers it. What the parent does not delegate stays with v1 (hybrid
+// hosts) or is reported missing when a limit needs it.
+func delegate(group string) {
+	avail, err := os.ReadFile(filepath.Join(group, "cgroup.controllers"))
+	if err != nil {
+		return
+	}
+	for _, c := range strings.Fields(string(avail)) {
+		if c == "cpu" || c == "memory" || c == "pids" {
+			writeFile(filepath.Join(group, "cgroup.subtree_control"), "+"+c)
+		}
+	}
 }
 
 func valuesContain(m map[string]string, v string) (string, bool) {
