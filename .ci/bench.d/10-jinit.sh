@@ -159,11 +159,15 @@ idle_deltas() {
 }
 
 report_idle() {
-	local d=$BENCH_TMP/idle-delta.dat n
-	# cell TREE: "median (max)" of the per-window counts
-	cell() { awk -v k="$1" '$1 == k { print $2 }' "$d" | stats | awk '{ printf "%.1f (max %.1f)", $1, $4 }'; }
-	medof() { awk -v k="$1" '$1 == k { print $2 }' "$d" | stats | cut -d' ' -f1; }
-	thr() { awk -v k="$1" '$1 == k { t = $3 } END { print t }' "$d"; }
+	local d=$BENCH_TMP/idle-delta.dat t
+	# row TREE LABEL SERVICES: median, mean and max of the per-window counts
+	row() {
+		awk -v k="$1" '$1 == k { print $2; s += $2; n++; th = $3 } END { print "mean", s / n, th }' "$d" >"$BENCH_TMP/row"
+		local mean th
+		read -r _ mean th < <(grep '^mean' "$BENCH_TMP/row")
+		grep -v '^mean' "$BENCH_TMP/row" | stats | awk -v l="$2" -v sv="$3" -v mean="$mean" -v th="$th" \
+			'{ printf "| %s | %s | %.1f | %.1f | %.1f | %s |\n", l, sv, $1, mean, $4, th }'
+	}
 	cat <<EOF
 ### Idle context switches
 
@@ -172,26 +176,21 @@ the supervision processes of each tree (as above; for \`tini -s\` and \`jinit -s
 process), counted over ${BENCH_REPS} consecutive ${WINDOW}-s windows once every service was up
 plus ${SETTLE} s. **All eight trees run concurrently** and the windows overlap the restart-latency
 benchmark below (an idle process is not woken by another's activity, so its count is unaffected;
-this saves $(awk -v s=$((BENCH_REPS * WINDOW)) 'BEGIN { printf "%.1f", s / 60 }') minutes). Each window is scaled to exactly ${WINDOW} s;
-median of the windows, and the largest.
+this saves $(awk -v s=$((BENCH_REPS * WINDOW)) 'BEGIN { printf "%.1f", s / 60 }') minutes). Each window is scaled to exactly ${WINDOW} s. The mean is the
+rate over all $((BENCH_REPS * WINDOW)) s: a wake-up every 2 minutes shows in one window of ${BENCH_REPS}, so the median
+misses it and the mean does not.
 
 Commands: as above, plus \`tini -s -- sleep 100000\` and \`$JN -s -- sleep 100000\`.
 
-| services | jinit | s6 tree | runit tree | jinit − s6 | jinit − runit |
-|---:|---:|---:|---:|---:|---:|
+| supervision | services | median / ${WINDOW} s | mean / ${WINDOW} s | max / ${WINDOW} s | threads, all processes |
+|---|---:|---:|---:|---:|---:|
 EOF
-	for n in 1 50; do
-		echo "| $n | $(cell jinit:$n) | $(cell s6:$n) | $(cell runit:$n) |" \
-			"$(awk -v a="$(medof jinit:$n)" -v b="$(medof s6:$n)" 'BEGIN { printf "%+.1f", a - b }') |" \
-			"$(awk -v a="$(medof jinit:$n)" -v b="$(medof runit:$n)" 'BEGIN { printf "%+.1f", a - b }') |"
+	local -A label=([jinit]=jinit [s6]="s6-svscan + s6-supervise" [runit]="runsvdir + runsv")
+	for t in jinit:1 s6:1 runit:1 jinit:50 s6:50 runit:50; do
+		row "$t" "${label[${t%%:*}]}" "${t#*:}"
 	done
-	echo
-	echo "| single command | jinit -s | tini -s | jinit − tini |"
-	echo "|---|---:|---:|---:|"
-	echo "| \`sleep 100000\` | $(cell jinit-s:0) | $(cell tini:0) |" \
-		"$(awk -v a="$(medof jinit-s:0)" -v b="$(medof tini:0)" 'BEGIN { printf "%+.1f", a - b }') |"
-	echo
-	echo "Threads at the end: jinit $(thr jinit:1) (1 service), $(thr jinit:50) (50 services), jinit -s $(thr jinit-s:0); peers are single-threaded."
+	row jinit-s:0 "\`jinit -s -- sleep\`" 1
+	row tini:0 "\`tini -s -- sleep\`" 1
 	echo
 }
 
@@ -391,8 +390,9 @@ report_targets() {
 	local m=$BENCH_TMP/mem.dat d=$BENCH_TMP/idle-delta.dat r=$BENCH_TMP/restart.dat
 	verdict() { awk -v ok="$1" 'BEGIN { print (ok ? "**met**" : "**not met**") }'; }
 	local c1 c50 mx rss p50 s50 p500 s500 rexit rkill
-	c1=$(awk '$1 == "jinit:1" { print $2 }' "$d" | stats | awk '{ printf "%.1f", $1 }')
-	c50=$(awk '$1 == "jinit:50" { print $2 }' "$d" | stats | awk '{ printf "%.1f", $1 }')
+	# the verdict is on the mean: the rate, wake-ups every few minutes included
+	c1=$(awk '$1 == "jinit:1" { s += $2; n++ } END { printf "%.1f", s / n }' "$d")
+	c50=$(awk '$1 == "jinit:50" { s += $2; n++ } END { printf "%.1f", s / n }' "$d")
 	mx=$(awk '$1 ~ /^jinit:/ { print $2 }' "$d" | stats | awk '{ printf "%.1f", $4 }')
 	rss=$(med "$m" jinit 1 5)
 	p50=$(med "$m" jinit 50 6) s50=$(med "$m" s6 50 6)
@@ -402,9 +402,9 @@ report_targets() {
 	cat <<EOF
 ### Targets (issue 4), measured and not asserted
 
-| target | measured (medians) | verdict |
+| target | measured (medians unless said) | verdict |
 |---|---|---|
-| idle context switches ≤ 3 per 30 s | jinit 1 service: ${c1}, 50 services: ${c50} (largest window: ${mx}) | $(verdict "$(awk -v a="$c1" -v b="$c50" 'BEGIN { print (a <= 3 && b <= 3) }')") |
+| idle context switches ≤ 3 per 30 s | mean per 30 s, jinit 1 service: ${c1}, 50 services: ${c50} (largest window: ${mx}) | $(verdict "$(awk -v a="$c1" -v b="$c50" 'BEGIN { print (a <= 3 && b <= 3) }')") |
 | RSS ≤ 8 MiB with 1 service | $(kb2mb "$rss") (${rss} kB; 8 MiB = 8192 kB) | $(verdict "$(awk -v a="$rss" 'BEGIN { print (a <= 8192) }')") |
 | PSS below the whole s6 tree's at 50 services | jinit $(kb2mb "$p50") vs s6 $(kb2mb "$s50") | $(verdict "$(awk -v a="$p50" -v b="$s50" 'BEGIN { print (a < b) }')") |
 | PSS below the whole s6 tree's at 500 services | jinit $(kb2mb "$p500") vs s6 $(kb2mb "$s500") | $(verdict "$(awk -v a="$p500" -v b="$s500" 'BEGIN { print (a < b) }')") |
