@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -152,12 +153,10 @@ func composeRoot(s *Spec) error {
 			return err
 		}
 	}
-	// /sys read-only. A fresh sysfs needs a network namespace of our own;
-	// with the host's network, bind the host's and make it read-only.
-	if s.NetNone {
-		return mountAt(r, "sys", "sysfs", "", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC|unix.MS_RDONLY)
-	}
-	return bindBase("/sys", filepath.Join(r, "sys"))
+	// A fresh sysfs, read-only. Binding the host's /sys would bring the
+	// cgroup hierarchies mounted below it, writable by a jailed root
+	// without any capability (found by the escape suite).
+	return mountAt(r, "sys", "sysfs", "", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC|unix.MS_RDONLY)
 }
 
 func isOverlaid(name string) bool {
@@ -216,14 +215,73 @@ func bindRO(src, dst string) error {
 	if err := unix.Mount(src, dst, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("bind %s: %w", src, err)
 	}
-	if err := unix.Mount("", dst, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, ""); err != nil {
-		// Keep nosuid/nodev off if the source mount lacks them: a plain
-		// read-only remount is still what matters here.
-		if err := unix.Mount("", dst, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY, ""); err != nil {
-			return fmt.Errorf("make %s read-only: %w", dst, err)
+	return readOnlyTree(dst)
+}
+
+// readOnlyTree makes the mount at dst and every mount below it read-only,
+// nosuid and nodev. A plain remount changes only the top mount.
+func readOnlyTree(dst string) error {
+	attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV}
+	err := unix.MountSetattr(-1, dst, unix.AT_RECURSIVE, &attr)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, unix.ENOSYS) {
+		return fmt.Errorf("make %s read-only: %w", dst, err)
+	}
+	// Before Linux 5.12: remount each mount of the tree, deepest last.
+	points, err := mountsUnder(dst)
+	if err != nil {
+		return err
+	}
+	for _, p := range points {
+		flags := uintptr(unix.MS_REMOUNT | unix.MS_BIND | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV)
+		if err := unix.Mount("", p, "", flags, ""); err != nil {
+			if err := unix.Mount("", p, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY, ""); err != nil {
+				return fmt.Errorf("make %s read-only: %w", p, err)
+			}
 		}
 	}
 	return nil
+}
+
+// mountsUnder lists the mount points at or below dir, from mountinfo.
+func mountsUnder(dir string) ([]string, error) {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil, fmt.Errorf("read mountinfo: %w", err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		p := unescapeMount(f[4])
+		if p == dir || strings.HasPrefix(p, dir+"/") {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// unescapeMount decodes mountinfo's octal escapes (\040 for a space).
+func unescapeMount(s string) string {
+	if !strings.Contains(s, "\\") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 func bindDir(src, dst string, flags uintptr) error {
@@ -341,9 +399,13 @@ func bindFD(fd int, dst string, ro bool) error {
 	}
 	unix.Close(fd)
 	if ro {
-		if err := unix.Mount("", dst, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY, ""); err != nil {
-			return fmt.Errorf("make %s read-only: %w", dst, err)
-		}
+		return readOnlyTree(dst)
+	}
+	// Writable mounts are shared with the host: nothing set-uid or a
+	// device node planted there by the jail may take effect.
+	attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV}
+	if err := unix.MountSetattr(-1, dst, unix.AT_RECURSIVE, &attr); err != nil && !errors.Is(err, unix.ENOSYS) {
+		return fmt.Errorf("make %s nosuid: %w", dst, err)
 	}
 	return nil
 }

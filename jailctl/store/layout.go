@@ -55,7 +55,7 @@ func (s *Store) Materialise(r *Resolved, svcDir string) error {
 	for _, d := range []struct {
 		path string
 		mode os.FileMode
-	}{{"etc", 0o755}, {"var", 0o755}, {"tmp", 0o1777}, {"home", 0o755}, {"root", 0o700}, {"etc/service", 0o755}} {
+	}{{"etc", 0o755}, {"var", 0o755}, {"tmp", 0o777 | os.ModeSticky}, {"home", 0o755}, {"root", 0o700}, {"etc/service", 0o755}} {
 		p := filepath.Join(rw, d.path)
 		if err := os.MkdirAll(p, 0o755); err != nil {
 			return err
@@ -64,8 +64,15 @@ func (s *Store) Materialise(r *Resolved, svcDir string) error {
 			return err
 		}
 	}
-	for _, d := range []string{"var/log", "var/run", "var/tmp"} {
+	for _, d := range []string{"var/log", "var/run"} {
 		os.MkdirAll(filepath.Join(rw, d), 0o755)
+	}
+	vt := filepath.Join(rw, "var", "tmp")
+	if err := os.MkdirAll(vt, 0o755); err != nil {
+		return err
+	}
+	if err := os.Chmod(vt, 0o777|os.ModeSticky); err != nil {
+		return err
 	}
 	if r.Def.Root != "" {
 		if err := copyTree(filepath.Join(r.Def.Root, "etc"), filepath.Join(rw, "etc")); err != nil && !errors.Is(err, fs.ErrNotExist) {
