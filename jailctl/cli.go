@@ -32,7 +32,7 @@ const usage = `usage: jailctl [--state-dir DIR] [--debug] COMMAND [ARGS]
                                           run a script in the jail; a stopped jail is started
                                           without its services (--ephemeral: and stopped again)
   logs NAME [SERVICE] [-f] [-n N] [--since T] [--json]
-  stats [NAME] [--json|--prometheus] [--collector ADDR]
+  stats [NAME] [--json|--prometheus [--http]] [--collector ADDR]
                                           CPU (1 s, 10 s), processes, memory, uptime, services
   collector [--listen 127.0.0.1:9750] [--rotate-size 16M] [--keep 10]
             [--syslog unix:/dev/log|udp:127.0.0.1:514] [--syslog-facility F] [--syslog-tag T]

@@ -36,6 +36,7 @@ func cmdStats(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "machine-readable output")
 	asProm := fs.Bool("prometheus", false, "Prometheus text exposition format")
+	httpHdr := fs.Bool("http", false, "with --prometheus: prepend an HTTP response header (for inetd)")
 	colAddr := fs.String("collector", envOr("JAILS_COLLECTOR", defaultCollector), `collector to ask for CPU samples; "" for none`)
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -47,6 +48,9 @@ func cmdStats(ctx context.Context, e *env, args []string) error {
 	if *asJSON && *asProm {
 		return usageError{"--json and --prometheus are exclusive"}
 	}
+	if *httpHdr && !*asProm {
+		return usageError{"--http goes with --prometheus"}
+	}
 	jails, err := e.statsSnapshots(ctx, pos, *colAddr)
 	if err != nil {
 		return err
@@ -55,6 +59,11 @@ func cmdStats(ctx context.Context, e *env, args []string) error {
 	case *asJSON:
 		return writeJSON(e.stdout, jails)
 	case *asProm:
+		if *httpHdr {
+			// inetd hands us the connection: answer whatever was asked
+			// (the request is not read), and close, like the reference's -h.
+			fmt.Fprint(e.stdout, "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nConnection: close\r\n\r\n")
+		}
 		return telemetry.WriteText(e.stdout, jails, time.Now())
 	}
 	printStats(e.stdout, jails, time.Now())
