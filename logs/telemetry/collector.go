@@ -130,18 +130,20 @@ func (e emitter) jail(j *Jail, now time.Time) {
 	e.gauge(descStart, float64(j.Started.UnixNano())/1e9, n)
 	e.gauge(descUptime, max(j.Uptime(now).Seconds(), 0), n)
 	u := j.Usage
-	e.counter(descCPU, u.CPU.Seconds(), n)
-	if j.CPU1s != nil {
-		e.gauge(descCPURecent, *j.CPU1s, n, "1s")
+	if j.Kernel {
+		e.counter(descCPU, u.CPU.Seconds(), n)
+		if j.CPU1s != nil {
+			e.gauge(descCPURecent, *j.CPU1s, n, "1s")
+		}
+		if j.CPU10s != nil {
+			e.gauge(descCPURecent, *j.CPU10s, n, "10s")
+		}
+		e.gauge(descProcs, float64(u.Procs), n)
+		if u.Tasks > 0 {
+			e.gauge(descTasks, float64(u.Tasks), n)
+		}
+		e.gauge(descMem, float64(u.MemBytes), n)
 	}
-	if j.CPU10s != nil {
-		e.gauge(descCPURecent, *j.CPU10s, n, "10s")
-	}
-	e.gauge(descProcs, float64(u.Procs), n)
-	if u.Tasks > 0 {
-		e.gauge(descTasks, float64(u.Tasks), n)
-	}
-	e.gauge(descMem, float64(u.MemBytes), n)
 	if lim := firstNonZero(u.MemLimit, j.Limits.MemoryBytes); lim > 0 {
 		e.gauge(descMemLimit, float64(lim), n)
 	}

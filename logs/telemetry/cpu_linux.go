@@ -8,6 +8,9 @@ import (
 	"github.com/jailsproject/jails/kmod"
 )
 
+// kernelUsage: store.Runtime.Usage reads the jail's cgroup.
+const kernelUsage = true
+
 // CPUReader returns a reader of a running jail's cumulative CPU time (its
 // cgroup's), or nil where there is none.
 func CPUReader(rt *store.Runtime) func() (time.Duration, bool) {

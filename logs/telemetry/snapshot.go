@@ -22,12 +22,15 @@ import (
 
 // Jail is a snapshot of one running jail.
 type Jail struct {
-	ID      int         `json:"id"`
-	Name    string      `json:"name"`
-	Profile string      `json:"profile"`
-	Started time.Time   `json:"started"`
-	Usage   kmod.Usage  `json:"usage"`  // kernel accounting
-	Limits  kmod.Limits `json:"limits"` // configured limits (zero: none)
+	ID      int        `json:"id"`
+	Name    string     `json:"name"`
+	Profile string     `json:"profile"`
+	Started time.Time  `json:"started"`
+	Usage   kmod.Usage `json:"usage"` // kernel accounting (see Kernel)
+	// Kernel is false where the platform has no per-jail accounting yet
+	// (NetBSD): Usage is then empty and not exported.
+	Kernel bool        `json:"kernel_accounting"`
+	Limits kmod.Limits `json:"limits"` // configured limits (zero: none)
 	// CPU1s and CPU10s are the CPU time used per second of wall time over
 	// the last 1 and 10 seconds (1 = one CPU busy); nil until known.
 	CPU1s  *float64 `json:"cpu_1s"`
@@ -88,7 +91,7 @@ func Snapshot(ctx context.Context, st *store.Store, name string, o Options) (*Ja
 	if rt == nil {
 		return nil, fmt.Errorf("jail %s: %w", name, ErrNotRunning)
 	}
-	j := &Jail{Name: name, Started: rt.Started}
+	j := &Jail{Name: name, Started: rt.Started, Kernel: kernelUsage}
 	if r, err := store.LoadDef(st.DefPath(name)); err == nil {
 		j.ID, j.Profile, j.Limits = r.Def.ID, r.Def.Profile, r.Limits
 	}

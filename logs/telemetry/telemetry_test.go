@@ -1,0 +1,185 @@
+package telemetry
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jailsproject/jails/jailctl/store"
+	"github.com/jailsproject/jails/kmod"
+	"github.com/jailsproject/jails/logs/telemetry/report"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+func TestRing(t *testing.T) {
+	var g ring
+	t0 := time.Unix(1000, 0)
+	for i := 0; i < 25; i++ { // wraps around twice; 0.5 CPU s per s
+		g.add(t0.Add(time.Duration(i)*time.Second), time.Duration(i)*500*time.Millisecond)
+	}
+	if g.n != ringSize {
+		t.Fatalf("n = %d", g.n)
+	}
+	if r := g.rate(1); r == nil || *r != 0.5 {
+		t.Fatalf("1 s rate %v", r)
+	}
+	if r := g.rate(g.n - 1); r == nil || *r != 0.5 {
+		t.Fatalf("10 s rate %v", r)
+	}
+	if tm, v := g.at(10); !tm.Equal(t0.Add(14*time.Second)) || v != 7*time.Second {
+		t.Fatalf("oldest sample %v %v", tm, v)
+	}
+	// A counter that goes back (not ours: a cgroup recreated) gives no rate.
+	g.add(t0.Add(25*time.Second), 0)
+	if r := g.rate(1); r != nil {
+		t.Fatalf("rate over a reset: %v", *r)
+	}
+}
+
+// Rates answer only for the run they sampled, and only while fresh.
+func TestRatesRecent(t *testing.T) {
+	r := NewRates(store.NewStore(t.TempDir()), nil)
+	r.IdleStop = time.Millisecond // the sampler started by Recent ends at once
+	started := time.Unix(5000, 0)
+	now := time.Now()
+	g := &ring{started: started}
+	g.add(now.Add(-2*time.Second), time.Second)
+	g.add(now.Add(-time.Second), 1500*time.Millisecond)
+	g.add(now, 3*time.Second)
+	r.mu.Lock()
+	r.rings["j"] = g
+	r.mu.Unlock()
+	one, ten := r.Recent("j", started)
+	if one == nil || *one != 1.5 || ten == nil || *ten != 1 {
+		t.Fatalf("recent: %v %v", one, ten)
+	}
+	if one, ten := r.Recent("j", started.Add(time.Second)); one != nil || ten != nil {
+		t.Fatal("figures for another run of the jail")
+	}
+}
+
+func sampleJails() []*Jail {
+	one, ten := 0.25, 0.125
+	now := time.Now()
+	return []*Jail{{
+		ID: 3, Name: "web", Profile: "high", Started: now.Add(-time.Hour), Kernel: true,
+		Usage:  kmod.Usage{CPU: 90 * time.Second, Procs: 4, Tasks: 9, MemBytes: 64 << 20, MemLimit: 1 << 30, PidsLimit: 256},
+		Limits: kmod.Limits{MemoryBytes: 1 << 30, CPUs: 1.5, Pids: 256},
+		CPU1s:  &one, CPU10s: &ten,
+		Jinit: &report.Jinit{
+			Time: now, Started: now.Add(-time.Hour), OrphansReaped: 7, RSSBytes: 5 << 20, CPUSeconds: 0.5,
+			ProcAccounting: true, LogBuffer: &report.LogBuffer{UsedBytes: 10, LimitBytes: 4 << 20, Subscribed: true},
+			Services: []report.Service{
+				{Name: "nginx", State: "running", Up: true, Ready: true, Pid: 10, Since: now.Add(-time.Minute), Restarts: 2,
+					LastExit: &report.Exit{Code: -1, Signal: 9, SignalName: "SIGKILL"}, CPUSeconds: 12, RSSBytes: 30 << 20, Procs: 3,
+					Logs: &report.Logs{Lines: 100, Bytes: 5000, Dropped: 1, BlockedSeconds: 0.25}},
+				{Name: "cron", State: "a-future-state"},
+			},
+		},
+	}, {Name: "mute", Started: now, JinitError: "connection refused"}}
+}
+
+func TestWriteText(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteText(&b, sampleJails(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	mfs, err := p.TextToMetricFamilies(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b.String())
+	}
+	for name, mf := range mfs {
+		if strings.HasSuffix(name, "_total") != (mf.GetType().String() == "COUNTER") {
+			t.Errorf("%s is a %s", name, mf.GetType())
+		}
+	}
+	for _, want := range []string{
+		`jails_running 2`,
+		`jails_jail_info{id="3",jail="web",profile="high"} 1`,
+		`jails_jail_cpu_seconds_total{jail="web"} 90`,
+		`jails_jail_cpu_usage_ratio{jail="web",window="10s"} 0.125`,
+		`jails_jail_cpu_limit_ratio{jail="web"} 1.5`,
+		`jails_jinit_up{jail="mute"} 0`,
+		`jails_service_state{jail="web",service="cron",state="a-future-state"} 1`,
+		`jails_service_state{jail="web",service="cron",state="running"} 0`,
+		`jails_service_last_exit_signal{jail="web",service="nginx"} 9`,
+		`jails_service_log_blocked_seconds_total{jail="web",service="nginx"} 0.25`,
+	} {
+		if !strings.Contains(b.String(), want+"\n") {
+			t.Errorf("missing %s", want)
+		}
+	}
+	if strings.Contains(b.String(), `jails_service_last_exit_code{jail="web",service="cron"}`) {
+		t.Error("last exit of a service that never exited")
+	}
+	if _, err := exec.LookPath("promtool"); err != nil {
+		t.Fatal("promtool not installed (apt-get install -y prometheus; .ci/run installs it)")
+	}
+	cmd := exec.Command("promtool", "check", "metrics")
+	cmd.Stdin = &b
+	if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+}
+
+// Every family is in docs/METRICS.md, and the document names no other.
+func TestMetricsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/METRICS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`fqName: "([a-z_]+)"`)
+	ours := map[string]bool{}
+	for _, d := range allDescs {
+		m := re.FindStringSubmatch(d.String())
+		if m == nil {
+			t.Fatalf("cannot read the name of %s", d)
+		}
+		ours[m[1]] = true
+		if !bytes.Contains(doc, []byte("`"+m[1]+"`")) {
+			t.Errorf("%s is not documented in docs/METRICS.md", m[1])
+		}
+	}
+	for _, m := range regexp.MustCompile("`(jails_[a-z_]+)`").FindAllSubmatch(doc, -1) {
+		if !ours[string(m[1])] {
+			t.Errorf("docs/METRICS.md documents %s, which is not exported", m[1])
+		}
+	}
+}
+
+// The handler on an instance without running jails: an empty but valid
+// /metrics, and 404 for a jail that does not run (or is not a name).
+func TestHandlerNoJails(t *testing.T) {
+	mux := http.NewServeMux()
+	Register(mux, store.NewStore(t.TempDir()), nil)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	get := func(path string) (int, string) {
+		req, _ := http.NewRequestWithContext(context.Background(), "GET", srv.URL+path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		return resp.StatusCode, b.String()
+	}
+	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, "\njails_running 0\n") || !strings.Contains(body, "process_resident_memory_bytes") {
+		t.Fatalf("/metrics: %d\n%s", code, body)
+	}
+	for _, p := range []string{"/jails/ghost/metrics", "/jails/..%2Fx/metrics", "/jails/.hidden/metrics"} {
+		if code, _ := get(p); code != 404 {
+			t.Errorf("%s: HTTP %d, want 404", p, code)
+		}
+	}
+}
