@@ -186,7 +186,7 @@ func planExtra(m Mount) (RootMount, error) {
 	if !fi.IsDir() {
 		return RootMount{}, fmt.Errorf("mount %s: %s is not a directory (NetBSD null mounts take directories only)", m, m.Src)
 	}
-	return RootMount{FS: "null", Src: m.Src, Dst: dst, ReadOnly: m.RO, NoDev: true}, nil
+	return RootMount{FS: "null", Src: m.Src, Dst: dst, ReadOnly: m.RO, NoSuid: true, NoDev: true}, nil
 }
 
 // MountPoints are the host paths of the plan's mounts under root, in

@@ -80,7 +80,7 @@ func TestPlanRootPreparedRoot(t *testing.T) {
 	if !byDst["/dev/pts"].Optional || !byDst["/proc"].Optional || byDst["/dev"].Optional {
 		t.Error("only ptyfs and procfs may be left out")
 	}
-	if m := byDst["/srv/data"]; m.Src != extra || !m.ReadOnly || !m.NoDev {
+	if m := byDst["/srv/data"]; m.Src != extra || !m.ReadOnly || !m.NoDev || !m.NoSuid {
 		t.Errorf("extra mount %+v", m)
 	}
 	if !slices.Equal(p.Links, []RootLink{{Path: "/lib", Target: "usr/lib"}}) {
