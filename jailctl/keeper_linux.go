@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -16,7 +15,6 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/jailsproject/jails/kmod"
 	"github.com/jailsproject/jails/kmod/ports"
-	"github.com/jailsproject/jails/services"
 )
 
 // keep builds a jail's kernel state, starts jinit in it, reports to the
@@ -151,24 +149,4 @@ func (k *kept) teardown(st *store.Store, name string) {
 		k.guard.Close()
 	}
 	os.RemoveAll(st.RunDir(name))
-}
-
-func exitReason(err error, stopping bool) string {
-	if err == nil {
-		if stopping {
-			return "stopped"
-		}
-		return "jinit exited with status 0"
-	}
-	var xe interface {
-		ExitCode() int
-		Sys() any
-	}
-	if errors.As(err, &xe) {
-		if ws, ok := xe.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return "jinit was killed by signal " + services.SignalName(ws.Signal())
-		}
-		return fmt.Sprintf("jinit exited with status %d", xe.ExitCode())
-	}
-	return "jinit: " + err.Error()
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/jailsproject/jails/kmod"
-	"github.com/jailsproject/jails/services"
 )
 
 // keep builds a jail's kernel state, starts jinit in it, reports to the
@@ -157,26 +156,4 @@ func (k *kept) teardown(st *store.Store, name string, log hclog.Logger) error {
 		}
 	}
 	return os.RemoveAll(st.RunDir(name))
-}
-
-// exitReason is the Linux keeper's, word for word: jinit's exit status in
-// the words `jailctl list` shows.
-func exitReason(err error, stopping bool) string {
-	if err == nil {
-		if stopping {
-			return "stopped"
-		}
-		return "jinit exited with status 0"
-	}
-	var xe interface {
-		ExitCode() int
-		Sys() any
-	}
-	if errors.As(err, &xe) {
-		if ws, ok := xe.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return "jinit was killed by signal " + services.SignalName(ws.Signal())
-		}
-		return fmt.Sprintf("jinit exited with status %d", xe.ExitCode())
-	}
-	return "jinit: " + err.Error()
 }
