@@ -29,7 +29,7 @@ type Store struct {
 // NewStore returns the default layout, or everything under dir.
 func NewStore(dir string) *Store {
 	if dir == "" {
-		return &Store{Lib: "/var/lib/jails", Run: "/run/jails", Log: "/var/log/jails"}
+		return &Store{Lib: "/var/lib/jails", Run: defaultRun, Log: "/var/log/jails"}
 	}
 	dir = filepath.Clean(dir)
 	return &Store{Lib: filepath.Join(dir, "lib"), Run: filepath.Join(dir, "run"), Log: filepath.Join(dir, "log"), Dir: dir}

@@ -11,6 +11,9 @@ import (
 	"github.com/jailsproject/jails/kmod"
 )
 
+// defaultRun is the runtime directory: on tmpfs, gone at boot.
+const defaultRun = "/run/jails"
+
 // destroyKernelState removes what a dead keeper left.
 func destroyKernelState(rt *Runtime) error {
 	if len(rt.Cgroup) == 0 {

@@ -8,6 +8,9 @@ import (
 	"github.com/jailsproject/jails/kmod"
 )
 
+// defaultRun is the runtime directory: NetBSD has /var/run, not /run.
+const defaultRun = "/var/run/jails"
+
 // On NetBSD the runtime record's kernel state (the "cgroup" field, kept
 // under its Linux name so the file format is one) is a kmod.Jail: the
 // secmodel_jail id and the root composed in the host's mount table.
