@@ -141,7 +141,11 @@ func checkStats(t *testing.T, h *host, colAddr string) {
 	if js[0].Name != "m1" || js[0].CPU1s == nil || js[0].CPU10s != nil || js[0].Usage.Procs != 6 {
 		t.Errorf("stats --json: %+v", js[0])
 	}
-	prom := h.must("stats", "--prometheus", "--collector", "")
+	prom := h.must("stats", "--prometheus", "--http", "--collector", "")
+	hdr, prom, ok := strings.Cut(prom, "\r\n\r\n")
+	if !ok || !strings.HasPrefix(hdr, "HTTP/1.0 200 OK\r\nContent-Type: text/plain") {
+		t.Errorf("stats --prometheus --http: header %q", hdr)
+	}
 	promtoolCheck(t, prom)
 	if !strings.Contains(prom, `jails_jail_cpu_usage_ratio{jail="m1",window="1s"}`) {
 		t.Errorf("stats --prometheus lacks the 1 s CPU figure:\n%s", prom)
@@ -206,6 +210,45 @@ func TestPrometheusScrapes(t *testing.T) {
 	if r := query(`up{job="jails"}`); len(r) != 1 || !strings.Contains(string(r[0]), `"1"]`) {
 		t.Errorf("up{job=jails}: %s", r)
 	}
+	// The shipped dashboard's queries are valid PromQL over these series.
+	for _, q := range dashboardQueries(t) {
+		if query(q) == nil {
+			t.Errorf("dashboard query %q fails", q)
+		}
+	}
+	if out, err := exec.Command("promtool", "check", "config", "../docs/examples/prometheus.yml").CombinedOutput(); err != nil {
+		t.Errorf("docs/examples/prometheus.yml: %v\n%s", err, out)
+	}
+}
+
+// dashboardQueries are the PromQL expressions of the example Grafana
+// dashboard, with its variables filled in.
+func dashboardQueries(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile("../docs/examples/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Panels []struct {
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatalf("grafana-dashboard.json: %v", err)
+	}
+	var out []string
+	for _, p := range d.Panels {
+		for _, tg := range p.Targets {
+			out = append(out, strings.NewReplacer("$jail", ".*", "$__rate_interval", "1m").Replace(tg.Expr))
+		}
+	}
+	if len(out) < 10 {
+		t.Fatalf("only %d queries in the dashboard", len(out))
+	}
+	return out
 }
 
 // metricsCollector is a `jailctl collector` of the host's instance on a free
@@ -391,4 +434,15 @@ func jailProcs(t *testing.T, h *host, name string) []int {
 		}
 	}
 	return out
+}
+
+// What stats reads from a collector is parsed with a bound; whatever the
+// body, parsing must not fail badly.
+func FuzzParseCollectorCPU(f *testing.F) {
+	f.Add("# TYPE jails_jail_start_time_seconds gauge\njails_jail_start_time_seconds{jail=\"a\"} 1.7e9\n" +
+		"# TYPE jails_jail_cpu_usage_ratio gauge\njails_jail_cpu_usage_ratio{jail=\"a\",window=\"1s\"} 0.5\n")
+	f.Add("jails_jail_cpu_usage_ratio{window=\"10s\"} NaN\n")
+	f.Fuzz(func(t *testing.T, body string) {
+		parseCollectorCPU(strings.NewReader(body), map[string]colCPU{})
+	})
 }
