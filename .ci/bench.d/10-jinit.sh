@@ -406,8 +406,8 @@ report_targets() {
 |---|---|---|
 | idle context switches ≤ 3 per 30 s | mean per 30 s, jinit 1 service: ${c1}, 50 services: ${c50} (largest window: ${mx}) | $(verdict "$(awk -v a="$c1" -v b="$c50" 'BEGIN { print (a <= 3 && b <= 3) }')") |
 | RSS ≤ 8 MiB with 1 service | $(kb2mb "$rss") (${rss} kB; 8 MiB = 8192 kB) | $(verdict "$(awk -v a="$rss" 'BEGIN { print (a <= 8192) }')") |
-| PSS below the whole s6 tree's at 50 services | jinit $(kb2mb "$p50") vs s6 $(kb2mb "$s50") | $(verdict "$(awk -v a="$p50" -v b="$s50" 'BEGIN { print (a < b) }')") |
-| PSS below the whole s6 tree's at 500 services | jinit $(kb2mb "$p500") vs s6 $(kb2mb "$s500") | $(verdict "$(awk -v a="$p500" -v b="$s500" 'BEGIN { print (a < b) }')") |
+| PSS below the whole s6 tree's at 50 services | jinit $(kb2mb "$p50") vs s6 $(kb2mb "$s50") (${p50} vs ${s50} kB) | $(verdict "$(awk -v a="$p50" -v b="$s50" 'BEGIN { print (a < b) }')") |
+| PSS below the whole s6 tree's at 500 services | jinit $(kb2mb "$p500") vs s6 $(kb2mb "$s500") (${p500} vs ${s500} kB) | $(verdict "$(awk -v a="$p500" -v b="$s500" 'BEGIN { print (a < b) }')") |
 | median first-restart latency ≤ 5 ms | exit: ${rexit} ms, SIGKILL: ${rkill} ms | $(verdict "$(awk -v a="$rexit" -v b="$rkill" 'BEGIN { print (a <= 5 && b <= 5) }')") |
 
 EOF

@@ -11,8 +11,19 @@ raw=$BENCH_TMP/go-bench.txt
 # build binaries) would run for nothing.
 mapfile -t pkgs < <(grep -rl --include='*_test.go' --exclude-dir='.*' '^func Benchmark' -- */ |
 	xargs -r -n1 dirname | sort -u | sed "s|^|./|")
+# A section that runs a package's benchmarks itself (interleaved, with its
+# own tables) says so with a line "# bench-covers-go: ./pkg ..."; those
+# packages are left out here rather than run twice.
+mapfile -t covered < <(sed -n 's/^# bench-covers-go: *//p' "$BENCH_ROOT"/.ci/bench.d/[0-9]*.sh | tr ' ' '\n' | sed '/^$/d')
+keep=()
+for p in "${pkgs[@]}"; do
+	skip=0
+	for c in "${covered[@]}"; do [ "${c%/}" = "$p" ] && skip=1; done
+	[ $skip = 1 ] && log "skipping $p: covered by its own section" || keep+=("$p")
+done
+pkgs=("${keep[@]}")
 if [ ${#pkgs[@]} -eq 0 ]; then
-	printf '## Go benchmarks\n\nNo Benchmark* functions in the module.\n\n'
+	printf '## Go benchmarks\n\nNo Benchmark* functions in the module outside the packages covered above.\n\n'
 	exit 0
 fi
 cmd=(go test -run '^$' -bench . -count "$BENCH_REPS" -timeout 6m "${pkgs[@]}")
@@ -25,7 +36,8 @@ cat <<EOF
 
 Every \`Benchmark*\` function of the module, as root on this machine:
 \`${cmd[*]}\`. Median, min and max of the ${BENCH_REPS} runs of each
-benchmark, for every metric it reports. What each one measures is in its doc comment.
+benchmark, for every metric it reports. What each one measures is in its doc comment.$(
+	[ ${#covered[@]} -gt 0 ] && printf '\nPackages with a section of their own above are left out: %s.' "${covered[*]}")
 
 | package | benchmark | metric | median | min | max | n |
 |---|---|---|---:|---:|---:|---:|
