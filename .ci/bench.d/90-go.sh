@@ -7,26 +7,34 @@ source "$BENCH_LIB"
 cd "$BENCH_ROOT" || exit 1
 
 raw=$BENCH_TMP/go-bench.txt
-# Only the packages that have benchmarks: the others' TestMain (which may
-# build binaries) would run for nothing.
-mapfile -t pkgs < <(grep -rl --include='*_test.go' --exclude-dir='.*' '^func Benchmark' -- */ |
-	xargs -r -n1 dirname | sort -u | sed "s|^|./|")
+# The committed Benchmark* functions ("PKG NAME" lines), and only their
+# packages: other packages' TestMain (which may build binaries) would run
+# for nothing, and a developer's scratch benchmark in the work tree is not
+# part of the record. Outside a git checkout, every *_test.go counts.
+if files=$(git ls-files '*_test.go' 2>/dev/null) && [ -n "$files" ]; then :; else
+	files=$(find . -name '*_test.go' -not -path './.*')
+fi
+# shellcheck disable=SC2086
+grep -H '^func Benchmark[A-Z0-9_]' $files 2>/dev/null |
+	sed -E 's|^(\./)?([^:]*)/[^/:]*:func (Benchmark[A-Za-z0-9_]*).*|./\2 \3|' | sort -u >"$BENCH_TMP/benchmarks"
 # A section that runs a package's benchmarks itself (interleaved, with its
 # own tables) says so with a line "# bench-covers-go: ./pkg ..."; those
 # packages are left out here rather than run twice.
 mapfile -t covered < <(sed -n 's/^# bench-covers-go: *//p' "$BENCH_ROOT"/.ci/bench.d/[0-9]*.sh | tr ' ' '\n' | sed '/^$/d')
-keep=()
-for p in "${pkgs[@]}"; do
+pkgs=() names=()
+while read -r p name; do
 	skip=0
 	for c in "${covered[@]}"; do [ "${c%/}" = "$p" ] && skip=1; done
-	[ $skip = 1 ] && log "skipping $p: covered by its own section" || keep+=("$p")
-done
-pkgs=("${keep[@]}")
+	[ $skip = 1 ] && continue
+	[[ " ${pkgs[*]} " == *" $p "* ]] || pkgs+=("$p")
+	names+=("$name")
+done <"$BENCH_TMP/benchmarks"
 if [ ${#pkgs[@]} -eq 0 ]; then
 	printf '## Go benchmarks\n\nNo Benchmark* functions in the module outside the packages covered above.\n\n'
 	exit 0
 fi
-cmd=(go test -run '^$' -bench . -count "$BENCH_REPS" -timeout 6m "${pkgs[@]}")
+re="^($(IFS='|'; echo "${names[*]}"))\$"
+cmd=(go test -run '^$' -bench "$re" -count "$BENCH_REPS" -timeout 6m "${pkgs[@]}")
 log "${cmd[*]}"
 "${cmd[@]}" >"$raw" 2>&1
 rc=$?
@@ -34,7 +42,7 @@ rc=$?
 cat <<EOF
 ## Go benchmarks
 
-Every \`Benchmark*\` function of the module, as root on this machine:
+Every committed \`Benchmark*\` function of the module, as root on this machine:
 \`${cmd[*]}\`. Median, min and max of the ${BENCH_REPS} runs of each
 benchmark, for every metric it reports. What each one measures is in its doc comment.$(
 	[ ${#covered[@]} -gt 0 ] && printf '\nPackages with a section of their own above are left out: %s.' "${covered[*]}")
