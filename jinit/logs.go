@@ -175,6 +175,7 @@ func (c *Capture) read(p *pipe) {
 			defer p.svc.mu.Unlock()
 			n, err := readOnce(int(fd), p)
 			if err == unix.EAGAIN {
+				c.buf.Kick() // read dry: send what is buffered now
 				return false
 			}
 			eof = n == 0 || err != nil

@@ -2,14 +2,14 @@ package logs
 
 import (
 	"errors"
-	"sort"
-	"sync"
 	"time"
+
+	"sync"
 )
 
 // Defaults of jinit's log capture.
 const (
-	DefaultBuffer  = 4 << 20  // bytes of encoded records per jail
+	DefaultBuffer  = 4 << 20  // bytes of formatted lines per jail
 	DefaultLineMax = 64 << 10 // longer lines are split
 	MinBuffer      = 64 << 10
 )
@@ -28,7 +28,7 @@ var ErrSuperseded = errors.New("log subscription superseded by a newer one")
 
 // BufferConfig configures a Buffer.
 type BufferConfig struct {
-	Limit   int64  // bytes of encoded records held, unsent and in flight
+	Limit   int64  // bytes held, unsent and in flight
 	LineMax int    // longer lines are split into pieces of this size
 	Boot    string // identifies this jinit's sequence space
 }
@@ -41,24 +41,28 @@ type Counters struct {
 	BlockedNS uint64 `json:"blocked_ns"` // time its pipes were left unread because the buffer was full
 }
 
-// Buffer is jinit's bounded log buffer. Each service has a queue of
-// encoded records not yet sent; sent batches stay "in flight" until the
-// collector acknowledges them, and are sent again to the next collector if
-// the connection breaks. Limit bounds unsent plus in-flight bytes. When the
-// buffer is full a service in blocking mode is not read (its writers block
-// on the full pipe); a service in drop mode loses its oldest unsent
-// records, and a marker record saying how many takes their place.
+// Buffer is jinit's bounded log buffer. Each service has a queue of lines
+// not yet sent, formatted as the store will hold them; sent batches stay
+// "in flight" until the collector acknowledges them, and are sent again to
+// the next collector if the connection breaks. Limit bounds unsent plus
+// in-flight bytes. When the buffer is full a service in blocking mode is
+// not read (its writers block on the full pipe); a service in drop mode
+// loses its oldest unsent lines, and a marker line saying how many takes
+// their place.
 type Buffer struct {
 	mu     sync.Mutex
 	cfg    BufferConfig
 	used   int64
+	unsent int64  // bytes of lines not sent yet
 	seq    uint64 // the last sequence number given out
+	stamp  Stamper
 	queues map[string]*queue
 	active []*queue // queues with something to send
 
 	inflight []flight
-	resend   int    // next in-flight batch to send again on a new subscription
-	sentMax  uint64 // the highest sequence number ever sent
+	free     [][]byte // chunks and batch buffers to reuse (allocating zeroes memory)
+	resend   int      // next in-flight batch to send again on a new subscription
+	sentMax  uint64   // every record up to this one was sent or dropped
 	acked    uint64
 
 	gen        uint64
@@ -70,22 +74,32 @@ type Buffer struct {
 
 type flight struct {
 	data        []byte
+	size        int64 // what it counts in Buffer.used: its lines
 	first, last uint64
 }
 
+// queue is one service's unsent lines: their bytes in chunks, and for
+// each its sequence number and length.
 type queue struct {
 	name     string
 	drop     bool
-	chunks   [][]byte // encoded records; chunks[0][off:] is the oldest
+	chunks   [][]byte // chunks[0][off:] is the oldest line
 	off      int
+	idx      []lineRef // idx[ihead:] describes the lines, oldest first
+	ihead    int
 	bytes    int64
 	isActive bool
-	// A pending drop marker: how many records were dropped, and the
-	// sequence number (of the last one dropped) the marker takes over.
+	// A pending drop marker: how many lines were dropped, and the sequence
+	// number (of a dropped line) the marker takes over.
 	dropped  uint64
 	dropSeq  uint64
 	dropTime int64
 	c        Counters
+}
+
+type lineRef struct {
+	seq uint64
+	n   uint32
 }
 
 // NewBuffer makes a buffer; zero fields of cfg get the defaults.
@@ -118,31 +132,44 @@ func (b *Buffer) SetDrop(service string, drop bool) {
 	b.mu.Unlock()
 }
 
-// Drop reports whether a service is in drop mode.
-func (b *Buffer) Drop(service string) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.queue(service).drop
-}
-
-// appendLocked encodes one record at the tail of q.
-func (b *Buffer) appendLocked(q *queue, st Stream, fl Flags, t int64, text []byte) {
+// appendLocked adds one line (prefix, text, newline) at the tail of q.
+func (b *Buffer) appendLocked(q *queue, prefix, text []byte) {
 	b.seq++
-	n := RecordSize(q.name, len(text))
+	n := len(prefix) + len(text) + 1
 	last := len(q.chunks) - 1
 	if last < 0 || cap(q.chunks[last])-len(q.chunks[last]) < n {
-		q.chunks = append(q.chunks, make([]byte, 0, max(chunkSize, n)))
+		q.chunks = append(q.chunks, b.chunk(n))
 		last++
 	}
-	r := Record{Seq: b.seq, Time: t, Service: q.name, Stream: st, Flags: fl, Text: text}
-	q.chunks[last] = AppendRecord(q.chunks[last], &r)
+	c := append(q.chunks[last], prefix...)
+	c = append(c, text...)
+	q.chunks[last] = append(c, '\n')
+	q.idx = append(q.idx, lineRef{b.seq, uint32(n)})
 	q.bytes += int64(n)
 	b.used += int64(n)
-	if st != Jinit {
-		q.c.Lines++
-		q.c.Bytes += uint64(len(text))
-	}
+	b.unsent += int64(n)
 	b.activate(q)
+}
+
+// chunk returns an empty buffer of at least n bytes (a chunk's size
+// unless n is more), reused if one is free.
+func (b *Buffer) chunk(n int) []byte {
+	n = max(chunkSize, n)
+	for i := len(b.free) - 1; i >= 0; i-- {
+		if c := b.free[i]; cap(c) >= n && cap(c) <= 2*n {
+			b.free[i] = b.free[len(b.free)-1]
+			b.free = b.free[:len(b.free)-1]
+			return c[:0]
+		}
+	}
+	return make([]byte, 0, n)
+}
+
+// release keeps a buffer no longer used for reuse, up to a few MiB.
+func (b *Buffer) release(c []byte) {
+	if len(b.free) < 32 && cap(c) <= 2*DefaultBatch {
+		b.free = append(b.free, c[:0])
+	}
 }
 
 func (b *Buffer) activate(q *queue) {
@@ -152,55 +179,91 @@ func (b *Buffer) activate(q *queue) {
 	}
 }
 
-// head returns q's oldest unsent record, or nil.
-func (q *queue) head() []byte {
-	if len(q.chunks) == 0 || q.off >= len(q.chunks[0]) {
-		return nil
+// head returns q's oldest unsent line and its sequence number.
+func (q *queue) head() (lineRef, bool) {
+	if q.ihead >= len(q.idx) {
+		return lineRef{}, false
 	}
-	c := q.chunks[0][q.off:]
-	return c[:recordLen(c)]
+	return q.idx[q.ihead], true
 }
 
-// pop removes q's oldest record (which head returned).
-func (q *queue) pop(n int) {
-	q.off += n
-	q.bytes -= int64(n)
-	if q.off < len(q.chunks[0]) {
-		return
+// take appends q's oldest n bytes (whole lines) to dst and removes them;
+// chunks emptied go to free.
+func (q *queue) take(dst []byte, n int, free func([]byte)) []byte {
+	for n > 0 {
+		c := q.chunks[0][q.off:]
+		k := min(n, len(c))
+		if dst != nil {
+			dst = append(dst, c[:k]...)
+		}
+		n -= k
+		q.off += k
+		if q.off == len(q.chunks[0]) {
+			q.off = 0
+			if len(q.chunks) == 1 {
+				q.chunks[0] = q.chunks[0][:0] // reuse the only chunk
+			} else {
+				free(q.chunks[0])
+				q.chunks[0] = nil
+				q.chunks = q.chunks[1:]
+			}
+		}
 	}
-	q.off = 0
-	if len(q.chunks) == 1 {
-		q.chunks[0] = q.chunks[0][:0] // reuse the only chunk
-		return
+	return dst
+}
+
+// popLines removes q's oldest k lines, appending them to dst unless dst
+// is nil; it returns dst and their size.
+func (q *queue) popLines(dst []byte, k int, free func([]byte)) ([]byte, int) {
+	size := 0
+	for _, r := range q.idx[q.ihead : q.ihead+k] {
+		size += int(r.n)
 	}
-	q.chunks[0] = nil
-	q.chunks = q.chunks[1:]
+	q.ihead += k
+	if q.ihead == len(q.idx) {
+		q.idx, q.ihead = q.idx[:0], 0
+	} else if q.ihead > 1024 && q.ihead > len(q.idx)/2 {
+		q.idx = append(q.idx[:0], q.idx[q.ihead:]...)
+		q.ihead = 0
+	}
+	q.bytes -= int64(size)
+	return q.take(dst, size, free), size
 }
 
 // nextSeq is the sequence number of what q sends next (its drop marker
-// or its oldest record), 0 if nothing.
+// or its oldest line), 0 if nothing.
 func (q *queue) nextSeq() uint64 {
-	h := q.head()
+	h, ok := q.head()
 	switch {
-	case q.dropped > 0 && (h == nil || q.dropSeq < recordSeq(h)):
+	case q.dropped > 0 && (!ok || q.dropSeq < h.seq):
 		return q.dropSeq
-	case h != nil:
-		return recordSeq(h)
+	case ok:
+		return h.seq
 	}
 	return 0
 }
 
-// shed drops q's oldest unsent records while the buffer is over limit.
+// shed drops q's oldest unsent lines while the buffer is over limit.
 func (b *Buffer) shed(q *queue, limit int64) {
 	for b.used > limit {
-		h := q.head()
-		if h == nil {
+		h, ok := q.head()
+		if !ok {
 			return
 		}
-		b.noteDrop(q, recordSeq(h), recordTime(h))
-		q.pop(len(h))
-		b.used -= int64(len(h))
+		t := lineTime(q.chunks[0][q.off:])
+		_, n := q.popLines(nil, 1, b.release)
+		b.used -= int64(n)
+		b.unsent -= int64(n)
+		b.noteDrop(q, h.seq, t)
 	}
+}
+
+// lineTime reads back the timestamp of a formatted line.
+func lineTime(b []byte) int64 {
+	if t, ok := LineTime(b); ok {
+		return t.UnixNano()
+	}
+	return time.Now().UnixNano()
 }
 
 func (b *Buffer) noteDrop(q *queue, seq uint64, t int64) {
@@ -210,6 +273,22 @@ func (b *Buffer) noteDrop(q *queue, seq uint64, t int64) {
 		q.dropSeq, q.dropTime = seq, t
 	}
 	b.activate(q)
+}
+
+// Kick wakes the sender: the reader has read all there was, so what is
+// buffered goes now rather than when a batch is full.
+func (b *Buffer) Kick() {
+	b.mu.Lock()
+	b.notify()
+	b.mu.Unlock()
+}
+
+// notifyFull wakes the sender if a batch's worth is waiting (during a
+// burst the sender then wakes once a batch, not once a read).
+func (b *Buffer) notifyFull() {
+	if b.unsent >= min(DefaultBatch, b.cfg.Limit/4) {
+		b.notify()
+	}
 }
 
 // notify wakes the sender.
@@ -235,6 +314,7 @@ func (b *Buffer) WaitSpace(done <-chan struct{}) time.Duration {
 		return 0
 	}
 	start := time.Now()
+	b.notify() // whatever is buffered must go for space to come
 	for b.used >= b.cfg.Limit {
 		c := b.spaceC
 		b.mu.Unlock()
@@ -261,7 +341,7 @@ func (b *Buffer) AddBlocked(service string, d time.Duration) {
 
 // Message appends jinit's own line(s) about a service (stream jinit).
 // It never blocks; beyond a small allowance over the limit the message is
-// dropped and counted like any other record.
+// dropped and counted like any other line.
 func (b *Buffer) Message(service string, now int64, msg string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -269,10 +349,15 @@ func (b *Buffer) Message(service string, now int64, msg string) {
 	for _, p := range splitMessage(msg, b.cfg.LineMax) {
 		if b.used > b.cfg.Limit+messageSlack {
 			b.seq++
-			b.noteDrop(q, b.seq, now)
+			if q.dropped == 0 {
+				b.noteDrop(q, b.seq, now)
+			} else {
+				q.dropped++ // the pending marker keeps its place
+				q.c.Dropped++
+			}
 			continue
 		}
-		b.appendLocked(q, Jinit, p.flags, now, []byte(p.text))
+		b.appendLocked(q, b.stamp.AppendPrefix(nil, now, Jinit, p.flags), []byte(p.text))
 	}
 	b.notify()
 }
@@ -332,49 +417,6 @@ func (b *Buffer) Stats() Stats {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return Stats{Used: b.used, Limit: b.cfg.Limit, Seq: b.seq, Acked: b.acked, Subscribed: b.subscribed}
-}
-
-// Tail returns up to n of the records still held (unacknowledged), the
-// newest ones, with a sequence number above after; service "" means all.
-// Text is copied.
-func (b *Buffer) Tail(service string, after uint64, n int) []Record {
-	b.mu.Lock()
-	var out []Record
-	keep := func(r *Record) error {
-		if r.Seq > after && (service == "" || r.Service == service) {
-			c := *r
-			c.Text = append([]byte(nil), r.Text...)
-			out = append(out, c)
-		}
-		return nil
-	}
-	for _, f := range b.inflight {
-		DecodeBatch(f.data, keep)
-	}
-	for _, q := range b.queues {
-		for i, c := range q.chunks {
-			if i == 0 {
-				c = c[q.off:]
-			}
-			DecodeBatch(c, keep)
-		}
-		if q.dropped > 0 {
-			m := q.marker()
-			keep(&m)
-		}
-	}
-	b.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
-	if n > 0 && len(out) > n {
-		out = out[len(out)-n:]
-	}
-	size := 0
-	for i := len(out) - 1; i >= 0; i-- {
-		if size += RecordSize(out[i].Service, len(out[i].Text)); size > tailCap {
-			return out[i+1:]
-		}
-	}
-	return out
 }
 
 // Idle reports whether everything taken has been acknowledged.

@@ -15,29 +15,48 @@ func (b *Buffer) pending() bool {
 	return b.resend < len(b.inflight) || len(b.active) > 0
 }
 
-// drain sends everything to a pretend collector, returning the records;
-// with ack it acknowledges each batch.
+// drain sends everything to a pretend collector, returning the lines as
+// records (Seq is the batch's last); with ack it acknowledges each batch.
+// It checks that batches follow each other without overlap.
 func drain(t *testing.T, b *Buffer, gen uint64, ack bool) []Record {
 	t.Helper()
 	var out []Record
+	var prev uint64
 	for b.pending() {
 		data, err := b.Next(context.Background(), gen, 1000)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var last uint64
-		if err := DecodeBatch(data, func(r *Record) error {
-			c := *r
-			c.Text = append([]byte(nil), r.Text...)
-			out = append(out, c)
-			last = r.Seq
-			return nil
-		}); err != nil {
+		bt, err := DecodeBatch(data)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if ack {
-			b.Ack(last)
+		if bt.First <= prev && prev != 0 {
+			t.Fatalf("batch %d..%d after %d", bt.First, bt.Last, prev)
 		}
+		prev = bt.Last
+		out = append(out, batchRecords(bt)...)
+		if ack {
+			b.Ack(bt.Last)
+		}
+	}
+	return out
+}
+
+func batchRecords(bt Batch) []Record {
+	var out []Record
+	for _, sg := range bt.Segments {
+		EachLine(sg.Data, func(l []byte) {
+			p, err := ParseLine(l)
+			if err != nil {
+				panic(err)
+			}
+			fl := Flags(0)
+			if p.Partial {
+				fl = Partial
+			}
+			out = append(out, Record{Seq: bt.Last, Time: p.Time.UnixNano(), Service: sg.Service, Stream: p.Stream, Flags: fl, Text: append([]byte(nil), p.Text...)})
+		})
 	}
 	return out
 }
@@ -78,7 +97,7 @@ func TestSplitLines(t *testing.T) {
 	}
 }
 
-func TestMergeOrderAndResend(t *testing.T) {
+func TestBatchesAndResend(t *testing.T) {
 	b := NewBuffer(BufferConfig{Boot: "b1"})
 	a, e := b.Source("a", Stdout), b.Source("b", Stderr)
 	for i := 0; i < 50; i++ {
@@ -89,23 +108,46 @@ func TestMergeOrderAndResend(t *testing.T) {
 	if after != 0 {
 		t.Fatalf("another boot's position was taken: %d", after)
 	}
-	first := drain(t, b, gen, false)
-	if len(first) != 150 {
-		t.Fatalf("got %d records", len(first))
+	var batches []Batch
+	for b.pending() {
+		data, err := b.Next(context.Background(), gen, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bt, _ := DecodeBatch(data)
+		batches = append(batches, bt)
 	}
-	for i, r := range first {
-		if r.Seq != uint64(i+1) {
-			t.Fatalf("record %d has seq %d", i, r.Seq)
+	if len(batches) < 3 {
+		t.Fatalf("only %d batches of about 1000 bytes", len(batches))
+	}
+	perSvc := map[string][]string{}
+	for i, bt := range batches {
+		if i > 0 && bt.First != batches[i-1].Last+1 {
+			t.Fatalf("batch %d starts at %d after %d", i, bt.First, batches[i-1].Last)
+		}
+		for _, r := range batchRecords(bt) {
+			perSvc[r.Service] = append(perSvc[r.Service], string(r.Text))
 		}
 	}
-	// The collector stored up to 100 and crashed: the rest comes again.
-	gen, after = b.Subscribe("b1", 100)
-	if after != 100 {
+	if len(perSvc["a"]) != 50 || len(perSvc["b"]) != 100 || perSvc["a"][49] != "a49" || perSvc["b"][99] != "b49." {
+		t.Fatalf("lines: %d %d", len(perSvc["a"]), len(perSvc["b"]))
+	}
+	// The collector stored the first two batches and crashed: the rest
+	// comes again, as the same batches.
+	gen, after = b.Subscribe("b1", batches[1].Last)
+	if after != batches[1].Last {
 		t.Fatalf("resumes after %d", after)
 	}
+	data, err := b.Next(context.Background(), gen, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bt, _ := DecodeBatch(data); bt.First != batches[2].First || bt.Last != batches[2].Last {
+		t.Fatalf("resent %d..%d, want batch 2", bt.First, bt.Last)
+	}
 	again := drain(t, b, gen, true)
-	if len(again) != 50 || again[0].Seq != 101 || again[49].Seq != 150 {
-		t.Fatalf("resent %d records from %d", len(again), again[0].Seq)
+	if n := len(again) + len(batchRecords(batches[2])); n != 150-len(batchRecords(batches[0]))-len(batchRecords(batches[1])) {
+		t.Fatalf("resent %d lines", n)
 	}
 	if _, err := b.Next(context.Background(), gen-1, 100); err != ErrSuperseded {
 		t.Fatalf("old subscription: %v", err)
@@ -143,12 +185,9 @@ func TestDropOldest(t *testing.T) {
 	if uint64(len(lines))+dropped != n {
 		t.Fatalf("%d kept + %d dropped != %d", len(lines), dropped, n)
 	}
-	if !strings.HasPrefix(string(lines[0].Text), fmt.Sprintf("%08d", dropped)) {
-		t.Fatalf("the oldest were not the ones dropped: first kept %q", lines[0].Text[:8])
-	}
-	for i := 1; i < len(recs); i++ {
-		if recs[i].Seq <= recs[i-1].Seq {
-			t.Fatal("sequence not increasing")
+	for i, r := range lines {
+		if want := fmt.Sprintf("%08d", int(dropped)+i); string(r.Text[:8]) != want {
+			t.Fatalf("line %d is %q, want %s: the oldest were not the ones dropped", i, r.Text[:8], want)
 		}
 	}
 }
@@ -210,6 +249,12 @@ func TestNextWaitsAndCancels(t *testing.T) {
 	}()
 	time.Sleep(20 * time.Millisecond)
 	b.Source("s", Stdout).Feed(1, []byte("late\n"))
+	select {
+	case <-got:
+		t.Fatal("a small write woke the sender before the reader ran dry")
+	case <-time.After(20 * time.Millisecond):
+	}
+	b.Kick() // the reader found the pipe empty
 	if d := <-got; len(d) == 0 {
 		t.Fatal("empty batch")
 	}

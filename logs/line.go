@@ -39,15 +39,51 @@ func (s *Stamper) Append(dst []byte, t int64) []byte {
 
 // AppendLine appends r as one line of the store.
 func (s *Stamper) AppendLine(dst []byte, r *Record) []byte {
-	dst = s.Append(dst, r.Time)
-	dst = append(dst, ' ')
-	dst = append(dst, r.Stream.String()...)
-	if r.Flags&Partial != 0 {
-		dst = append(dst, '+')
-	}
-	dst = append(dst, ' ')
+	dst = s.AppendPrefix(dst, r.Time, r.Stream, r.Flags)
 	dst = append(dst, r.Text...)
 	return append(dst, '\n')
+}
+
+// AppendPrefix appends what precedes the text in a line.
+func (s *Stamper) AppendPrefix(dst []byte, t int64, st Stream, fl Flags) []byte {
+	dst = s.Append(dst, t)
+	dst = append(dst, ' ')
+	dst = append(dst, st.String()...)
+	if fl&Partial != 0 {
+		dst = append(dst, '+')
+	}
+	return append(dst, ' ')
+}
+
+// stampShape is TimeLayout with every digit as '0'.
+const stampShape = "0000-00-00T00:00:00.000000000Z"
+
+// checkLine checks the shape of a line of the store (without its newline)
+// cheaply, and returns its stream, partial mark and where its text starts.
+func checkLine(b []byte) (Stream, bool, int, error) {
+	if len(b) < timeLen+2 || b[timeLen] != ' ' {
+		return 0, false, 0, errBadLine
+	}
+	for i := 0; i < timeLen; i++ {
+		c, want := b[i], stampShape[i]
+		if want == '0' && (c < '0' || c > '9') || want != '0' && c != want {
+			return 0, false, 0, fmt.Errorf("%w: bad timestamp", errBadLine)
+		}
+	}
+	rest := b[timeLen+1:]
+	sp := bytes.IndexByte(rest, ' ')
+	if sp < 0 {
+		return 0, false, 0, fmt.Errorf("%w: no stream", errBadLine)
+	}
+	tok, partial := rest[:sp], false
+	if n := len(tok); n > 0 && tok[n-1] == '+' {
+		tok, partial = tok[:n-1], true
+	}
+	st, ok := ParseStream(string(tok))
+	if !ok {
+		return 0, false, 0, fmt.Errorf("%w: stream %q", errBadLine, tok)
+	}
+	return st, partial, timeLen + 1 + sp + 1, nil
 }
 
 // Line is one parsed line of the store.
@@ -62,27 +98,15 @@ var errBadLine = errors.New("not a log line")
 
 // ParseLine parses one line of the store, without its newline.
 func ParseLine(b []byte) (Line, error) {
-	if len(b) < timeLen+2 || b[timeLen] != ' ' {
-		return Line{}, errBadLine
+	st, partial, off, err := checkLine(b)
+	if err != nil {
+		return Line{}, err
 	}
 	t, err := time.Parse(TimeLayout, string(b[:timeLen]))
 	if err != nil {
 		return Line{}, fmt.Errorf("%w: %v", errBadLine, err)
 	}
-	rest := b[timeLen+1:]
-	sp := bytes.IndexByte(rest, ' ')
-	if sp < 0 {
-		return Line{}, errBadLine
-	}
-	tok, partial := rest[:sp], false
-	if n := len(tok); n > 0 && tok[n-1] == '+' {
-		tok, partial = tok[:n-1], true
-	}
-	st, ok := ParseStream(string(tok))
-	if !ok {
-		return Line{}, fmt.Errorf("%w: stream %q", errBadLine, tok)
-	}
-	return Line{Time: t.UTC(), Stream: st, Partial: partial, Text: rest[sp+1:]}, nil
+	return Line{Time: t.UTC(), Stream: st, Partial: partial, Text: b[off:]}, nil
 }
 
 // LineTime parses only the timestamp of a store line (cheap filtering).
@@ -92,4 +116,17 @@ func LineTime(b []byte) (time.Time, bool) {
 	}
 	t, err := time.Parse(TimeLayout, string(b[:timeLen]))
 	return t, err == nil
+}
+
+// EachLine calls fn for every line of data (without its newline).
+func EachLine(data []byte, fn func(line []byte)) {
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			fn(data)
+			return
+		}
+		fn(data[:i])
+		data = data[i+1:]
+	}
 }

@@ -56,8 +56,6 @@ type Flags uint8
 // the service exited.
 const Partial Flags = 1
 
-const knownFlags = Partial
-
 // Record is one line of one stream of one service. Seq numbers every record
 // of a jail (of one jinit boot) in the order jinit took them; Time is when
 // jinit read the line (Unix ns). Text never contains a newline.
@@ -70,130 +68,123 @@ type Record struct {
 	Text    []byte
 }
 
-// Wire format of a record (all integers big-endian); a batch is records
-// back to back, with strictly increasing sequence numbers, so any suffix of
-// a batch is a batch too:
+// Wire format of a batch (integers big-endian). jinit formats each record
+// as a line of the store (line.go) when it takes it, so the collector only
+// checks and appends bytes:
 //
-//	seq u64 | time i64 | stream u8 | flags u8 | service length u8 |
-//	text length u32 | service | text
-const HeaderSize = 23
+//	first u64 | last u64 | segment...
+//	segment: service length u8 | service | lines u32 | data length u32 | data
+//
+// The batch holds every record numbered first..last that was not dropped,
+// grouped by service; data is whole lines, each ending with a newline.
+// Batches of a stream follow each other without overlap.
+const (
+	batchHeader = 16
+	segHeader   = 9 // plus the service name
+)
 
 // Limits a decoder enforces on untrusted input.
 const (
-	MaxService = 63      // as the service directory contract allows
-	MaxText    = 4 << 20 // far above any line limit jinit accepts
+	MaxService = 63 // as the service directory contract allows
+	// MaxLineLimit is the largest line limit (bytes) jinit accepts.
+	MaxLineLimit = 1 << 20
 )
 
-// MaxLineLimit is the largest line limit (bytes) jinit accepts.
-const MaxLineLimit = 1 << 20
+var ErrBadBatch = errors.New("invalid log batch")
 
-var (
-	ErrTruncated = errors.New("truncated record")
-	ErrBadRecord = errors.New("invalid record")
-)
-
-// RecordSize is the encoded size of a record.
-func RecordSize(service string, text int) int { return HeaderSize + len(service) + text }
-
-// AppendRecord appends the wire form of r to dst.
-func AppendRecord(dst []byte, r *Record) []byte {
-	var h [HeaderSize]byte
-	binary.BigEndian.PutUint64(h[0:], r.Seq)
-	binary.BigEndian.PutUint64(h[8:], uint64(r.Time))
-	h[16] = byte(r.Stream)
-	h[17] = byte(r.Flags)
-	h[18] = byte(len(r.Service))
-	binary.BigEndian.PutUint32(h[19:], uint32(len(r.Text)))
-	dst = append(dst, h[:]...)
-	dst = append(dst, r.Service...)
-	return append(dst, r.Text...)
+// Segment is the lines of one service in a batch.
+type Segment struct {
+	Service string
+	Lines   int
+	Data    []byte // whole lines in the store's format
+	Jinit   bool   // some line is jinit's (DecodeBatch sets it)
 }
 
-// recordLen returns the length of the encoded record at the start of b,
-// which must hold at least a header.
-func recordLen(b []byte) int {
-	return HeaderSize + int(b[18]) + int(binary.BigEndian.Uint32(b[19:]))
+// Batch is a decoded batch; segment data aliases the input.
+type Batch struct {
+	First, Last uint64
+	Segments    []Segment
 }
 
-func recordSeq(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
-
-func recordTime(b []byte) int64 { return int64(binary.BigEndian.Uint64(b[8:])) }
-
-// DecodeRecord decodes and validates the record at the start of b and
-// returns it with its encoded length. Text aliases b.
-func DecodeRecord(b []byte) (Record, int, error) { return decodeRecord(b, "") }
-
-// decodeRecord reuses prev as the service name when it is the same, so a
-// batch does not allocate a string per record.
-func decodeRecord(b []byte, prev string) (Record, int, error) {
-	if len(b) < HeaderSize {
-		return Record{}, 0, ErrTruncated
-	}
-	svcLen := int(b[18])
-	textLen := binary.BigEndian.Uint32(b[19:])
-	if textLen > MaxText {
-		return Record{}, 0, fmt.Errorf("%w: text of %d bytes", ErrBadRecord, textLen)
-	}
-	n := HeaderSize + svcLen + int(textLen)
-	if len(b) < n {
-		return Record{}, 0, ErrTruncated
-	}
-	r := Record{
-		Seq:     binary.BigEndian.Uint64(b),
-		Time:    int64(binary.BigEndian.Uint64(b[8:])),
-		Stream:  Stream(b[16]),
-		Flags:   Flags(b[17]),
-		Service: prev,
-		Text:    b[HeaderSize+svcLen : n : n],
-	}
-	if svc := b[HeaderSize : HeaderSize+svcLen]; string(svc) != prev {
-		r.Service = string(svc)
-	}
-	if err := r.check(); err != nil {
-		return Record{}, 0, err
-	}
-	return r, n, nil
+// AppendBatchHeader starts a batch; segments follow.
+func AppendBatchHeader(dst []byte, first, last uint64) []byte {
+	dst = binary.BigEndian.AppendUint64(dst, first)
+	return binary.BigEndian.AppendUint64(dst, last)
 }
 
-func (r *Record) check() error {
-	switch {
-	case r.Seq == 0:
-		return fmt.Errorf("%w: sequence number 0", ErrBadRecord)
-	case r.Stream < Stdout || r.Stream > Jinit:
-		return fmt.Errorf("%w: stream %d", ErrBadRecord, r.Stream)
-	case r.Flags&^knownFlags != 0:
-		return fmt.Errorf("%w: flags %#x", ErrBadRecord, r.Flags)
-	}
-	if err := ValidService(r.Service); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadRecord, err)
-	}
-	if bytes.IndexByte(r.Text, '\n') >= 0 {
-		return fmt.Errorf("%w: newline in text", ErrBadRecord)
-	}
-	return nil
+// AppendSegment appends a segment header and data.
+func AppendSegment(dst []byte, service string, lines int, data []byte) []byte {
+	dst = append(dst, byte(len(service)))
+	dst = append(dst, service...)
+	dst = binary.BigEndian.AppendUint32(dst, uint32(lines))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(data)))
+	return append(dst, data...)
 }
 
-// DecodeBatch decodes a batch, calling fn for every record in order. It
-// fails on the first invalid record or on sequence numbers that do not
-// strictly increase; records before it have been passed to fn.
-func DecodeBatch(b []byte, fn func(*Record) error) error {
-	var last uint64
-	var svc string
-	for len(b) > 0 {
-		r, n, err := decodeRecord(b, svc)
+// DecodeBatch decodes and validates a batch: service names, and every
+// line of every segment (count, newline, timestamp and stream).
+func DecodeBatch(b []byte) (Batch, error) {
+	bad := func(format string, a ...any) (Batch, error) {
+		return Batch{}, fmt.Errorf("%w: %s", ErrBadBatch, fmt.Sprintf(format, a...))
+	}
+	if len(b) < batchHeader {
+		return bad("%d bytes", len(b))
+	}
+	bt := Batch{First: binary.BigEndian.Uint64(b), Last: binary.BigEndian.Uint64(b[8:])}
+	if bt.First == 0 || bt.Last < bt.First {
+		return bad("range %d..%d", bt.First, bt.Last)
+	}
+	total := uint64(0)
+	for p := b[batchHeader:]; len(p) > 0; {
+		if len(p) < 1 || len(p) < 1+int(p[0])+8 {
+			return bad("truncated segment")
+		}
+		n := int(p[0])
+		seg := Segment{Service: string(p[1 : 1+n])}
+		if err := ValidService(seg.Service); err != nil {
+			return bad("%v", err)
+		}
+		lines := binary.BigEndian.Uint32(p[1+n:])
+		size := binary.BigEndian.Uint32(p[5+n:])
+		p = p[segHeader+n:]
+		if uint64(size) > uint64(len(p)) || lines == 0 {
+			return bad("segment of %s: %d lines, %d bytes", seg.Service, lines, size)
+		}
+		seg.Lines, seg.Data, p = int(lines), p[:size:size], p[size:]
+		jinit, err := checkLines(seg.Data, seg.Lines)
 		if err != nil {
-			return fmt.Errorf("decode log batch: %w", err)
+			return bad("segment of %s: %v", seg.Service, err)
 		}
-		if r.Seq <= last {
-			return fmt.Errorf("decode log batch: %w: sequence %d after %d", ErrBadRecord, r.Seq, last)
-		}
-		last, svc = r.Seq, r.Service
-		if err := fn(&r); err != nil {
-			return err
-		}
-		b = b[n:]
+		seg.Jinit = jinit
+		total += uint64(lines)
+		bt.Segments = append(bt.Segments, seg)
 	}
-	return nil
+	if total > bt.Last-bt.First+1 {
+		return bad("%d lines for %d sequence numbers", total, bt.Last-bt.First+1)
+	}
+	return bt, nil
+}
+
+// checkLines checks that data is exactly n lines of the store's format and
+// reports whether one of them is jinit's.
+func checkLines(data []byte, n int) (bool, error) {
+	jinit := false
+	for i := 0; i < n; i++ {
+		end := bytes.IndexByte(data, '\n')
+		if end < 0 {
+			return false, fmt.Errorf("line %d has no newline", i+1)
+		}
+		st, _, _, err := checkLine(data[:end])
+		if err != nil {
+			return false, fmt.Errorf("line %d: %v", i+1, err)
+		}
+		jinit = jinit || st == Jinit
+		data = data[end+1:]
+	}
+	if len(data) > 0 {
+		return false, fmt.Errorf("%d bytes after the last line", len(data))
+	}
+	return jinit, nil
 }
 
 // ValidService checks a service name as it is used as a path element of

@@ -6,88 +6,88 @@ import (
 	"testing"
 )
 
-func TestRecordRoundTrip(t *testing.T) {
-	in := []Record{
-		{Seq: 1, Time: 1700000000123456789, Service: "web", Stream: Stdout, Text: []byte("hello")},
-		{Seq: 2, Time: -5, Service: "web", Stream: Stderr, Flags: Partial, Text: []byte{0, 0xff, 0xfe, '\r'}},
-		{Seq: 9, Time: 3, Service: "db.x_y-z", Stream: Jinit, Text: nil},
-	}
-	var b []byte
-	for i := range in {
-		b = AppendRecord(b, &in[i])
-	}
-	var out []Record
-	if err := DecodeBatch(b, func(r *Record) error { out = append(out, *r); return nil }); err != nil {
+func line(t int64, st Stream, fl Flags, text string) []byte {
+	var s Stamper
+	return s.AppendLine(nil, &Record{Time: t, Stream: st, Flags: fl, Text: []byte(text)})
+}
+
+func TestBatchRoundTrip(t *testing.T) {
+	web := append(line(1700000000123456789, Stdout, 0, "hello"), line(5, Stderr, Partial, "\x00\xff\xfe\r")...)
+	db := line(-5, Jinit, 0, "exited: exit 3")
+	b := AppendBatchHeader(nil, 7, 10)
+	b = AppendSegment(b, "web", 2, web)
+	b = AppendSegment(b, "db.x_y-z", 1, db)
+	bt, err := DecodeBatch(b)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out) != len(in) {
-		t.Fatalf("got %d records", len(out))
+	if bt.First != 7 || bt.Last != 10 || len(bt.Segments) != 2 {
+		t.Fatalf("%+v", bt)
 	}
-	for i := range in {
-		a, o := in[i], out[i]
-		if a.Seq != o.Seq || a.Time != o.Time || a.Service != o.Service || a.Stream != o.Stream || a.Flags != o.Flags || !bytes.Equal(a.Text, o.Text) {
-			t.Errorf("record %d: %+v != %+v", i, o, a)
-		}
+	if s := bt.Segments[0]; s.Service != "web" || s.Lines != 2 || !bytes.Equal(s.Data, web) || s.Jinit {
+		t.Errorf("segment 0: %+v", s)
+	}
+	if s := bt.Segments[1]; s.Service != "db.x_y-z" || !s.Jinit {
+		t.Errorf("segment 1: %+v", s)
 	}
 }
 
 func TestDecodeRejects(t *testing.T) {
-	good := Record{Seq: 5, Time: 1, Service: "s", Stream: Stdout, Text: []byte("x")}
-	cases := map[string]func(r *Record){
-		"seq 0":       func(r *Record) { r.Seq = 0 },
-		"stream 0":    func(r *Record) { r.Stream = 0 },
-		"stream 4":    func(r *Record) { r.Stream = 4 },
-		"flags":       func(r *Record) { r.Flags = 2 },
-		"no service":  func(r *Record) { r.Service = "" },
-		"dot service": func(r *Record) { r.Service = ".." },
-		"slash":       func(r *Record) { r.Service = "a/b" },
-		"newline":     func(r *Record) { r.Text = []byte("a\nb") },
+	good := line(1, Stdout, 0, "x")
+	cases := map[string][]byte{
+		"first 0":      AppendSegment(AppendBatchHeader(nil, 0, 1), "s", 1, good),
+		"last<first":   AppendSegment(AppendBatchHeader(nil, 5, 4), "s", 1, good),
+		"no service":   AppendSegment(AppendBatchHeader(nil, 1, 1), "", 1, good),
+		"dot service":  AppendSegment(AppendBatchHeader(nil, 1, 1), "..", 1, good),
+		"slash":        AppendSegment(AppendBatchHeader(nil, 1, 1), "a/b", 1, good),
+		"count":        AppendSegment(AppendBatchHeader(nil, 1, 5), "s", 2, good),
+		"zero lines":   AppendSegment(AppendBatchHeader(nil, 1, 5), "s", 0, nil),
+		"no newline":   AppendSegment(AppendBatchHeader(nil, 1, 1), "s", 1, good[:len(good)-1]),
+		"bad stamp":    AppendSegment(AppendBatchHeader(nil, 1, 1), "s", 1, append([]byte("X"), good[1:]...)),
+		"bad stream":   AppendSegment(AppendBatchHeader(nil, 1, 1), "s", 1, []byte("2024-05-01T12:00:00.000000000Z stdin x\n")),
+		"more lines":   AppendSegment(AppendBatchHeader(nil, 1, 1), "s", 2, append(good, good...)),
+		"trailing":     append(AppendSegment(AppendBatchHeader(nil, 1, 1), "s", 1, good), 3),
+		"short header": {0, 0, 0},
 	}
-	for name, mut := range cases {
-		r := good
-		mut(&r)
-		b := AppendRecord(nil, &r)
-		if err := DecodeBatch(b, func(*Record) error { return nil }); !errors.Is(err, ErrBadRecord) {
-			t.Errorf("%s: got %v, want ErrBadRecord", name, err)
+	for name, b := range cases {
+		if _, err := DecodeBatch(b); !errors.Is(err, ErrBadBatch) {
+			t.Errorf("%s: got %v, want ErrBadBatch", name, err)
 		}
-	}
-	b := AppendRecord(nil, &good)
-	b = AppendRecord(b, &good) // same sequence twice
-	if err := DecodeBatch(b, func(*Record) error { return nil }); !errors.Is(err, ErrBadRecord) {
-		t.Errorf("repeated seq: %v", err)
-	}
-	if err := DecodeBatch(b[:30], func(*Record) error { return nil }); !errors.Is(err, ErrTruncated) {
-		t.Errorf("truncated: %v", err)
 	}
 }
 
 // FuzzDecodeBatch: the collector decodes what jinit (inside a jail) sends.
-// Decoding never panics, and whatever decodes encodes back to the same bytes.
+// Decoding never panics; whatever decodes holds only valid service names
+// and well-formed lines, and encodes back to the same bytes.
 func FuzzDecodeBatch(f *testing.F) {
-	r1 := Record{Seq: 1, Time: 2, Service: "web", Stream: Stdout, Text: []byte("hello")}
-	r2 := Record{Seq: 7, Time: 2, Service: "db", Stream: Jinit, Flags: Partial, Text: []byte{0xff}}
-	f.Add(AppendRecord(AppendRecord(nil, &r1), &r2))
+	good := append(line(1, Stdout, 0, "hello"), line(2, Jinit, Partial, "\xff")...)
+	f.Add(AppendSegment(AppendBatchHeader(nil, 1, 2), "web", 2, good))
+	f.Add(AppendBatchHeader(nil, 1, 1))
 	f.Add([]byte{})
-	f.Add(make([]byte, HeaderSize))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var re []byte
-		n := 0
-		err := DecodeBatch(b, func(r *Record) error {
-			if err := ValidService(r.Service); err != nil {
-				t.Fatalf("decoded an invalid service: %v", err)
-			}
-			if bytes.IndexByte(r.Text, '\n') >= 0 {
-				t.Fatal("decoded a newline")
-			}
-			re = AppendRecord(re, r)
-			n++
-			return nil
-		})
-		if err == nil && !bytes.Equal(re, b) {
-			t.Fatalf("re-encoding differs:\n%x\n%x", re, b)
+		bt, err := DecodeBatch(b)
+		if err != nil {
+			return
 		}
-		if err != nil && !bytes.Equal(re, b[:len(re)]) {
-			t.Fatalf("records before the error do not re-encode to the input's prefix")
+		re := AppendBatchHeader(nil, bt.First, bt.Last)
+		for _, s := range bt.Segments {
+			if ValidService(s.Service) != nil {
+				t.Fatalf("decoded an invalid service %q", s.Service)
+			}
+			n := 0
+			EachLine(s.Data, func(l []byte) {
+				if _, err := ParseLine(l); err != nil && !errors.Is(err, errBadLine) {
+					t.Fatalf("line %q: %v", l, err)
+				}
+				n++
+			})
+			if n != s.Lines {
+				t.Fatalf("%d lines, segment says %d", n, s.Lines)
+			}
+			re = AppendSegment(re, s.Service, s.Lines, s.Data)
+		}
+		if !bytes.Equal(re, b) {
+			t.Fatalf("re-encoding differs:\n%x\n%x", re, b)
 		}
 	})
 }
@@ -99,5 +99,17 @@ func TestAck(t *testing.T) {
 	}
 	if _, err := DecodeAck([]byte{1, 2}); err == nil {
 		t.Fatal("short ack accepted")
+	}
+}
+
+func TestLineFormat(t *testing.T) {
+	var s Stamper
+	l := s.AppendLine(nil, &Record{Time: 1714564800123456789, Stream: Stderr, Flags: Partial, Text: []byte("a b")})
+	if string(l) != "2024-05-01T12:00:00.123456789Z stderr+ a b\n" {
+		t.Fatalf("%q", l)
+	}
+	p, err := ParseLine(l[:len(l)-1])
+	if err != nil || p.Stream != Stderr || !p.Partial || string(p.Text) != "a b" || p.Time.UnixNano() != 1714564800123456789 {
+		t.Fatalf("%+v %v", p, err)
 	}
 }

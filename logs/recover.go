@@ -225,11 +225,22 @@ var auditEvents = []struct{ prefix, event string }{
 	{"dropped ", "log-dropped"},
 }
 
-func (s *JailStore) auditRecord(r *Record) {
-	for _, e := range auditEvents {
-		if bytes.HasPrefix(r.Text, []byte(e.prefix)) {
-			s.Event(time.Unix(0, r.Time), e.event, "service", r.Service, "msg", string(r.Text))
-			return
+// auditSegment adds the audit events of jinit's lines in a segment.
+func (s *JailStore) auditSegment(sg *Segment) {
+	for d := sg.Data; len(d) > 0; {
+		i := bytes.IndexByte(d, '\n')
+		line := d[:i]
+		d = d[i+1:]
+		st, _, off, err := checkLine(line)
+		if err != nil || st != Jinit {
+			continue
+		}
+		for _, e := range auditEvents {
+			if bytes.HasPrefix(line[off:], []byte(e.prefix)) {
+				t, _ := LineTime(line)
+				s.Event(t, e.event, "service", sg.Service, "msg", string(line[off:]))
+				break
+			}
 		}
 	}
 }

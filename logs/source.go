@@ -38,11 +38,19 @@ func (s *Source) Feed(now int64, data []byte) {
 	b, max := s.b, s.b.cfg.LineMax
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	var pre, preP []byte // the lines' prefixes: whole, and split piece
+	piece := func(text []byte) {
+		if preP == nil {
+			preP = b.stamp.AppendPrefix(nil, now, s.stream, Partial)
+		}
+		b.appendLocked(s.q, preP, text)
+		s.count(text)
+	}
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n')
 		if i < 0 {
 			s.partial = append(s.partial, data...)
-			s.cutLong(now, max)
+			s.cutLong(max, piece)
 			break
 		}
 		line := data[:i]
@@ -52,31 +60,41 @@ func (s *Source) Feed(now int64, data []byte) {
 			line = s.partial
 		}
 		for len(line) > max {
-			b.appendLocked(s.q, s.stream, Partial, now, line[:max])
+			piece(line[:max])
 			line = line[max:]
 		}
-		b.appendLocked(s.q, s.stream, 0, now, line)
+		if pre == nil {
+			pre = b.stamp.AppendPrefix(nil, now, s.stream, 0)
+		}
+		b.appendLocked(s.q, pre, line)
+		s.count(line)
 		s.resetPartial()
 	}
 	if s.q.drop {
 		b.shed(s.q, b.cfg.Limit)
 	}
-	b.notify()
+	b.notifyFull()
 }
 
 // cutLong emits full pieces of a pending line that is already longer than
 // the limit. A rest of exactly the limit waits: if a newline follows, it
 // is a complete line, not a piece followed by an empty one.
-func (s *Source) cutLong(now int64, max int) {
+func (s *Source) cutLong(max int, piece func([]byte)) {
 	if len(s.partial) <= max {
 		return
 	}
 	rest := s.partial
 	for len(rest) > max {
-		s.b.appendLocked(s.q, s.stream, Partial, now, rest[:max])
+		piece(rest[:max])
 		rest = rest[max:]
 	}
 	s.partial = append(s.partial[:0], rest...)
+}
+
+// count counts a record taken (every piece of a split line is one).
+func (s *Source) count(text []byte) {
+	s.q.c.Lines++
+	s.q.c.Bytes += uint64(len(text))
 }
 
 func (s *Source) resetPartial() {
@@ -96,7 +114,8 @@ func (s *Source) Flush(now int64) {
 	if len(s.partial) == 0 {
 		return
 	}
-	b.appendLocked(s.q, s.stream, Partial, now, s.partial)
+	b.appendLocked(s.q, b.stamp.AppendPrefix(nil, now, s.stream, Partial), s.partial)
+	s.count(s.partial)
 	s.resetPartial()
 	if s.q.drop {
 		b.shed(s.q, b.cfg.Limit)

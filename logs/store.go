@@ -89,7 +89,7 @@ type JailStore struct {
 	files   map[string]*file
 	audit   *file
 	stamp   Stamper
-	lastSeq uint64 // the last record taken by Write
+	lastSeq uint64 // the last record written
 }
 
 type file struct {
@@ -97,7 +97,7 @@ type file struct {
 	f    *os.File
 	ino  uint64
 	size int64
-	pend []byte
+	pend []byte // the audit log's events until the next commit
 }
 
 // OpenJail opens (creating) the store of one jail and reads its checkpoint.
@@ -133,29 +133,49 @@ func HasCheckpoint(jailDir string) bool {
 // Checkpoint returns the last committed checkpoint.
 func (s *JailStore) Checkpoint() Checkpoint { return s.cp }
 
-// Write adds a record (in sequence order) to the pending output; records
-// at or below the checkpoint are skipped (already stored). Jinit's lines
-// about lifecycle events also go to the audit log.
-func (s *JailStore) Write(r *Record) error {
-	if r.Seq <= s.lastSeq {
+// ErrOverlap is a batch that starts inside what the store already has:
+// the peer does not resume where it was asked to.
+var ErrOverlap = errors.New("log batch overlaps the store")
+
+// WriteBatch stores a batch and checkpoints it: after it returns, the batch
+// survives a crash of this process. A batch the store already has is
+// skipped. Files that the batch would take beyond the rotation size are
+// rotated first (so a checkpoint always falls between batches, and a file
+// may exceed the size by at most one batch). Jinit's lines about lifecycle
+// events also go to the audit log.
+func (s *JailStore) WriteBatch(bt *Batch) error {
+	if bt.Last <= s.lastSeq {
 		return nil
 	}
-	f, err := s.file(r.Service)
-	if err != nil {
-		return err
+	if bt.First <= s.lastSeq {
+		return fmt.Errorf("%w: batch %d..%d after %d", ErrOverlap, bt.First, bt.Last, s.lastSeq)
 	}
-	n := int64(timeLen + 3 + len(r.Stream.String()) + int(r.Flags&Partial) + len(r.Text))
-	if f.size+int64(len(f.pend))+n > s.cfg.RotateSize && f.size+int64(len(f.pend)) > 0 {
-		if err := s.rotate(r.Service, f); err != nil {
+	grow := map[string]int64{}
+	for i := range bt.Segments {
+		grow[bt.Segments[i].Service] += int64(len(bt.Segments[i].Data))
+	}
+	for svc, n := range grow {
+		f, err := s.file(svc)
+		if err != nil {
 			return err
 		}
+		if f.size > 0 && f.size+n > s.cfg.RotateSize {
+			if err := s.rotate(f); err != nil {
+				return err
+			}
+		}
 	}
-	f.pend = s.stamp.AppendLine(f.pend, r)
-	if r.Stream == Jinit {
-		s.auditRecord(r)
+	for i := range bt.Segments {
+		sg := &bt.Segments[i]
+		if err := s.files[sg.Service].write(sg.Data); err != nil {
+			return err
+		}
+		if sg.Jinit {
+			s.auditSegment(sg)
+		}
 	}
-	s.lastSeq = r.Seq
-	return nil
+	s.lastSeq = bt.Last
+	return s.Commit()
 }
 
 // file returns the open current file of a service.
@@ -195,22 +215,24 @@ func inode(fi fs.FileInfo) uint64 {
 	return 0
 }
 
-func (f *file) flush() error {
-	for len(f.pend) > 0 {
-		n, err := f.f.Write(f.pend)
+// write appends data to the file at once.
+func (f *file) write(data []byte) error {
+	for len(data) > 0 {
+		n, err := f.f.Write(data)
 		f.size += int64(n)
-		f.pend = f.pend[n:]
+		data = data[n:]
 		if err != nil {
-			f.pend = f.pend[:0]
 			return fmt.Errorf("write %s: %w", f.path, err)
 		}
 	}
-	if cap(f.pend) > 1<<20 {
-		f.pend = nil
-	} else {
-		f.pend = f.pend[:0]
-	}
 	return nil
+}
+
+// flush writes what is pending (the audit log's events).
+func (f *file) flush() error {
+	err := f.write(f.pend)
+	f.pend = f.pend[:0]
+	return err
 }
 
 // Commit writes what is pending and then the checkpoint: after it returns,
@@ -254,7 +276,7 @@ func (s *JailStore) saveCheckpoint() error {
 // rotate commits everything, archives f's file and starts a new one. The
 // checkpoint before the rename names the old file; the one after, the new:
 // recovery finds either.
-func (s *JailStore) rotate(service string, f *file) error {
+func (s *JailStore) rotate(f *file) error {
 	if err := s.Commit(); err != nil {
 		return err
 	}

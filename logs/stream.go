@@ -2,13 +2,15 @@ package logs
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 )
 
-// DefaultBatch is the largest batch Next builds.
-const DefaultBatch = 256 << 10
+// DefaultBatch is the size Next aims at for one batch.
+const DefaultBatch = 1 << 20
 
 // Subscribe starts a new subscription, replacing any other: the collector
 // has stored everything of stream boot up to and including from. If boot
@@ -43,9 +45,8 @@ func (b *Buffer) Unsubscribe(gen uint64) {
 
 // Next returns the next batch for subscription gen, waiting until there is
 // one: first the batches in flight (sent to an earlier collector, never
-// acknowledged), then new records in sequence order, at most max bytes
-// unless a single record is larger. The batch stays in flight until
-// acknowledged.
+// acknowledged), then new lines, about max bytes (more if a single line is
+// larger). The batch stays in flight until acknowledged.
 func (b *Buffer) Next(ctx context.Context, gen uint64, max int) ([]byte, error) {
 	b.mu.Lock()
 	for {
@@ -60,9 +61,10 @@ func (b *Buffer) Next(ctx context.Context, gen uint64, max int) ([]byte, error) 
 			return f.data, nil
 		}
 		if len(b.active) > 0 {
-			data := b.build(max)
-			b.mu.Unlock()
-			return data, nil
+			if data := b.build(max); data != nil {
+				b.mu.Unlock()
+				return data, nil
+			}
 		}
 		c := b.dataC
 		b.mu.Unlock()
@@ -75,92 +77,105 @@ func (b *Buffer) Next(ctx context.Context, gen uint64, max int) ([]byte, error) 
 	}
 }
 
-// build moves records from the queues into a new in-flight batch, merging
-// the queues in sequence order.
-func (b *Buffer) build(max int) []byte {
+// cutSeq chooses the last sequence number of the next batch: everything
+// given out so far if it fits, else the lines in sequence order up to
+// about max bytes. (Drop markers, a line each, are not counted.)
+func (b *Buffer) cutSeq(max int) uint64 {
 	size := 0
 	for _, q := range b.active {
 		size += int(q.bytes)
-		if q.dropped > 0 {
-			size += HeaderSize + len(q.name) + 64
+	}
+	if size <= max {
+		return b.seq
+	}
+	pos := make([]int, len(b.active)) // lines of each queue counted so far
+	size = 0
+	for {
+		best, bestSeq := -1, uint64(math.MaxUint64)
+		for i, q := range b.active {
+			if j := q.ihead + pos[i]; j < len(q.idx) && q.idx[j].seq < bestSeq {
+				best, bestSeq = i, q.idx[j].seq
+			}
+		}
+		if best < 0 {
+			return b.seq
+		}
+		q := b.active[best]
+		size += int(q.idx[q.ihead+pos[best]].n)
+		pos[best]++
+		if size >= max {
+			return bestSeq
 		}
 	}
-	out := make([]byte, 0, min(size, max))
-	for len(b.active) > 0 {
-		qi, next := b.lowest()
-		q := b.active[qi]
-		for {
-			s := q.nextSeq()
-			if s == 0 || s > next {
-				break
-			}
-			// A marker takes the sequence number of a record that was
-			// dropped, so it can never be one of the queue's records.
-			isMarker := q.dropped > 0 && s == q.dropSeq
-			var rec []byte
-			if isMarker {
-				m := q.marker()
-				rec = AppendRecord(nil, &m)
-			} else {
-				rec = q.head()
-			}
-			if len(out) > 0 && len(out)+len(rec) > max {
-				return b.sent(out)
-			}
-			out = append(out, rec...)
-			if isMarker {
-				q.dropped = 0
-				b.used += int64(len(rec)) // released with its batch
-			} else {
-				q.pop(len(rec))
-			}
+}
+
+// build moves the lines up to a cut into a new in-flight batch, one
+// segment per service.
+func (b *Buffer) build(max int) []byte {
+	cutAt := b.cutSeq(max)
+	first := uint64(math.MaxUint64)
+	out := AppendBatchHeader(b.chunk(min(max, int(b.unsent))+64*len(b.active)), 0, 0)
+	keep := b.active[:0]
+	var size int64
+	for _, q := range b.active {
+		if s := q.nextSeq(); s != 0 && s <= cutAt {
+			first = min(first, s)
+			var n int64
+			out, n = b.segment(out, q, cutAt)
+			size += n
 		}
-		if q.nextSeq() == 0 {
+		if q.nextSeq() != 0 {
+			keep = append(keep, q)
+		} else {
 			q.isActive = false
-			b.active = append(b.active[:qi], b.active[qi+1:]...)
 		}
 	}
-	return b.sent(out)
-}
-
-// lowest finds the active queue with the lowest next sequence number, and
-// the lowest next sequence number of any other queue (records of the
-// chosen one are taken up to it).
-func (b *Buffer) lowest() (int, uint64) {
-	best, bestSeq, second := -1, uint64(math.MaxUint64), uint64(math.MaxUint64)
-	for i, q := range b.active {
-		s := q.nextSeq()
-		if s == 0 {
-			s = math.MaxUint64 - 1 // empty: removed once chosen
-		}
-		if s < bestSeq {
-			best, bestSeq, second = i, s, bestSeq
-		} else if s < second {
-			second = s
-		}
+	b.active = keep
+	if first == math.MaxUint64 {
+		return nil // nothing after all
 	}
-	return best, second
-}
-
-// sent records a built batch as in flight.
-func (b *Buffer) sent(out []byte) []byte {
-	if len(out) == 0 {
-		return nil
-	}
-	first := recordSeq(out)
-	last := first
-	for p := out; len(p) > 0; p = p[recordLen(p):] {
-		last = recordSeq(p)
-	}
-	b.inflight = append(b.inflight, flight{data: out, first: first, last: last})
+	copy(out, AppendBatchHeader(nil, first, cutAt))
+	b.inflight = append(b.inflight, flight{data: out, size: size, first: first, last: cutAt})
 	b.resend = len(b.inflight)
-	b.sentMax = max(b.sentMax, last)
+	b.sentMax = cutAt
 	return out
 }
 
-// marker is the record that stands for q's dropped records.
-func (q *queue) marker() Record {
-	return Record{Seq: q.dropSeq, Time: q.dropTime, Service: q.name, Stream: Jinit,
+// segment appends q's lines up to cutAt (and its marker) as a segment,
+// and returns the bytes of lines it took.
+func (b *Buffer) segment(out []byte, q *queue, cutAt uint64) ([]byte, int64) {
+	k := 0
+	for q.ihead+k < len(q.idx) && q.idx[q.ihead+k].seq <= cutAt {
+		k++
+	}
+	out = AppendSegment(out, q.name, 0, nil) // counts filled in below
+	start, lines, size, markerBytes := len(out), k, 0, 0
+	if q.dropped > 0 && q.dropSeq <= cutAt {
+		before := 0 // lines older than the marker
+		for before < k && q.idx[q.ihead+before].seq < q.dropSeq {
+			before++
+		}
+		var n int
+		out, n = q.popLines(out, before, b.release)
+		m := b.stamp.AppendLine(nil, q.marker())
+		out = append(out, m...)
+		b.used += int64(len(m)) // released with the batch
+		q.dropped = 0
+		k -= before
+		lines++
+		size += n + len(m)
+		markerBytes = len(m)
+	}
+	out, n := q.popLines(out, k, b.release)
+	b.unsent -= int64(size + n - markerBytes)
+	binary.BigEndian.PutUint32(out[start-8:], uint32(lines))
+	binary.BigEndian.PutUint32(out[start-4:], uint32(len(out)-start))
+	return out, int64(size + n)
+}
+
+// marker is the line that stands for q's dropped lines.
+func (q *queue) marker() *Record {
+	return &Record{Seq: q.dropSeq, Time: q.dropTime, Service: q.name, Stream: Jinit,
 		Text: []byte("dropped " + strconv.FormatUint(q.dropped, 10) + " lines: log buffer full")}
 }
 
@@ -171,30 +186,99 @@ func (b *Buffer) Ack(seq uint64) {
 	b.mu.Unlock()
 }
 
+// ackLocked releases the in-flight batches up to seq (acknowledgements
+// fall on batch boundaries: the collector stores whole batches).
 func (b *Buffer) ackLocked(seq uint64) {
 	if seq <= b.acked {
 		return
 	}
 	b.acked = seq
 	for len(b.inflight) > 0 && b.inflight[0].last <= seq {
-		b.used -= int64(len(b.inflight[0].data))
+		b.used -= b.inflight[0].size
+		// Safe to reuse: the collector acknowledges a batch only once it
+		// has all of it, so no write of it is still reading the buffer.
+		b.release(b.inflight[0].data)
 		b.inflight[0] = flight{}
 		b.inflight = b.inflight[1:]
 		if b.resend > 0 {
 			b.resend--
 		}
 	}
-	if len(b.inflight) > 0 && b.inflight[0].first <= seq {
-		f := &b.inflight[0]
-		off := 0
-		for off < len(f.data) && recordSeq(f.data[off:]) <= seq {
-			off += recordLen(f.data[off:])
-		}
-		b.used -= int64(off)
-		f.data = f.data[off:]
-		f.first = recordSeq(f.data)
-	}
 	b.freed()
+}
+
+// Tail returns up to n of the lines still held (unacknowledged), the
+// newest ones, with a sequence number above after; service "" means all.
+// Lines in flight (sent, not acknowledged) come first with Seq 0 and are
+// left out when after > 0. Text is copied.
+func (b *Buffer) Tail(service string, after uint64, n int) []Record {
+	b.mu.Lock()
+	var out []Record
+	add := func(svc string, seq uint64, line []byte) {
+		if service != "" && svc != service {
+			return
+		}
+		l, err := ParseLine(line[:len(line)-1])
+		if err != nil {
+			return
+		}
+		fl := Flags(0)
+		if l.Partial {
+			fl = Partial
+		}
+		out = append(out, Record{Seq: seq, Time: l.Time.UnixNano(), Service: svc, Stream: l.Stream, Flags: fl,
+			Text: append([]byte(nil), l.Text...)})
+	}
+	if after == 0 {
+		for _, f := range b.inflight {
+			bt, _ := DecodeBatch(f.data)
+			for _, sg := range bt.Segments {
+				for d := sg.Data; len(d) > 0; {
+					i := indexNL(d)
+					add(sg.Service, 0, d[:i+1])
+					d = d[i+1:]
+				}
+			}
+		}
+	}
+	held := len(out)
+	for _, q := range b.queues {
+		off, ci := q.off, 0
+		for _, r := range q.idx[q.ihead:] {
+			line := q.chunks[ci][off : off+int(r.n)]
+			if off += int(r.n); off == len(q.chunks[ci]) {
+				off, ci = 0, ci+1
+			}
+			if r.seq > after {
+				add(q.name, r.seq, line)
+			}
+		}
+		if q.dropped > 0 && q.dropSeq > after {
+			add(q.name, q.dropSeq, b.stamp.AppendLine(nil, q.marker()))
+		}
+	}
+	b.mu.Unlock()
+	rest := out[held:]
+	sort.Slice(rest, func(i, j int) bool { return rest[i].Seq < rest[j].Seq })
+	if n > 0 && len(out) > n {
+		out = out[len(out)-n:]
+	}
+	size := 0
+	for i := len(out) - 1; i >= 0; i-- {
+		if size += len(out[i].Text) + 64; size > tailCap {
+			return out[i+1:]
+		}
+	}
+	return out
+}
+
+func indexNL(b []byte) int {
+	for i, c := range b {
+		if c == '\n' {
+			return i
+		}
+	}
+	return len(b) - 1
 }
 
 // String summarises the buffer for diagnostics.

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"time"
 
 	"github.com/jailsproject/jails/services"
@@ -103,11 +104,16 @@ func WriteFrame(w io.Writer, typ byte, payload []byte) error {
 	if len(payload)+1 > MaxFrame {
 		return fmt.Errorf("write frame: %w (%d bytes)", ErrFrameTooLarge, len(payload)+1)
 	}
-	buf := make([]byte, 5+len(payload))
-	binary.BigEndian.PutUint32(buf, uint32(len(payload)+1))
-	buf[4] = typ
-	copy(buf[5:], payload)
-	_, err := w.Write(buf)
+	var hdr [5]byte
+	binary.BigEndian.PutUint32(hdr[:], uint32(len(payload)+1))
+	hdr[4] = typ
+	if len(payload) > 4096 {
+		// Large frames (log batches) go out with writev, not copied.
+		bufs := net.Buffers{hdr[:], payload}
+		_, err := bufs.WriteTo(w)
+		return err
+	}
+	_, err := w.Write(append(hdr[:], payload...))
 	return err
 }
 

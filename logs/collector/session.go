@@ -3,8 +3,10 @@ package collector
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"time"
@@ -139,9 +141,9 @@ func (c *Collector) prepare(name string, js *logs.JailStore, boot string) error 
 
 // receive stores batches until the connection ends.
 func (c *Collector) receive(name string, conn net.Conn, r *bufio.Reader, js *logs.JailStore) error {
-	var recs []*logs.Record
+	var buf []byte
 	for {
-		typ, payload, err := control.ReadFrame(r, control.MaxFrame)
+		typ, payload, err := readFrame(r, &buf)
 		if err != nil {
 			return err
 		}
@@ -152,32 +154,58 @@ func (c *Collector) receive(name string, conn net.Conn, r *bufio.Reader, js *log
 		default:
 			return fmt.Errorf("unexpected frame type %q in log stream", typ)
 		}
-		var last uint64
-		var lines, bytes uint64
-		recs = recs[:0]
-		err = logs.DecodeBatch(payload, func(rec *logs.Record) error {
-			last = rec.Seq
-			lines++
-			bytes += uint64(len(rec.Text))
-			if c.cfg.Syslog != nil {
-				cp := *rec
-				recs = append(recs, &cp)
-			}
-			return js.Write(rec)
-		})
+		bt, err := logs.DecodeBatch(payload)
 		if err == nil {
-			err = js.Commit()
+			err = js.WriteBatch(&bt)
 		}
 		if err != nil {
 			return err // the next connection rewinds to the checkpoint
 		}
-		if err := control.WriteFrame(conn, control.TypeAck, logs.EncodeAck(last)); err != nil {
+		if err := control.WriteFrame(conn, control.TypeAck, logs.EncodeAck(bt.Last)); err != nil {
 			return err
 		}
-		for _, rec := range recs {
-			c.cfg.Syslog.Send(name, rec)
+		var lines, bytes uint64
+		for _, sg := range bt.Segments {
+			lines += uint64(sg.Lines)
+			bytes += uint64(len(sg.Data))
+			if c.cfg.Syslog != nil {
+				c.forward(name, &sg)
+			}
 		}
-		c.update(name, func(s *JailStats) { s.Seq = last; s.Records += lines; s.Bytes += bytes; s.Batches++ })
+		c.update(name, func(s *JailStats) { s.Seq = bt.Last; s.Records += lines; s.Bytes += bytes; s.Batches++ })
 	}
 }
 
+// forward sends a segment's lines to syslog.
+func (c *Collector) forward(jail string, sg *logs.Segment) {
+	logs.EachLine(sg.Data, func(line []byte) {
+		if l, err := logs.ParseLine(line); err == nil {
+			fl := logs.Flags(0)
+			if l.Partial {
+				fl = logs.Partial
+			}
+			c.cfg.Syslog.Send(jail, &logs.Record{Time: l.Time.UnixNano(), Service: sg.Service, Stream: l.Stream, Flags: fl, Text: l.Text})
+		}
+	})
+}
+
+// readFrame reads a frame into a buffer reused from one frame to the next
+// (batches are large; allocating each would keep the GC busy).
+func readFrame(r *bufio.Reader, buf *[]byte) (byte, []byte, error) {
+	var hdr [4]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return 0, nil, err
+	}
+	n := int(binary.BigEndian.Uint32(hdr[:]))
+	if n == 0 || n > control.MaxFrame {
+		return 0, nil, fmt.Errorf("read frame: bad length %d", n)
+	}
+	if cap(*buf) < n {
+		*buf = make([]byte, n)
+	}
+	b := (*buf)[:n]
+	if _, err := io.ReadFull(r, b); err != nil {
+		return 0, nil, fmt.Errorf("read frame: %w", err)
+	}
+	return b[0], b[1:], nil
+}
