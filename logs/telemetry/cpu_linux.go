@@ -20,3 +20,13 @@ func CPUReader(rt *store.Runtime) func() (time.Duration, bool) {
 	}
 	return cg.CPUTime
 }
+
+// kernelSample reads a running jail's accounting (kmod.Cgroup.Sample);
+// false if its cgroup is gone.
+func kernelSample(rt *store.Runtime) (kmod.Usage, bool) {
+	var cg kmod.Cgroup
+	if json.Unmarshal(rt.Cgroup, &cg) != nil || cg.V2 == "" {
+		return kmod.Usage{}, false
+	}
+	return cg.Sample()
+}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/jailsproject/jails/jailctl/store"
+	"github.com/jailsproject/jails/kmod"
 )
 
 // kernelUsage: store.Runtime.Usage has no NetBSD source yet (the
@@ -14,3 +15,6 @@ const kernelUsage = false
 // CPUReader: no per-jail CPU accounting until the NetBSD kernel backend
 // reports it (store.Runtime.Usage is empty there too).
 func CPUReader(rt *store.Runtime) func() (time.Duration, bool) { return nil }
+
+// kernelSample: the runtime record is all there is; liveness comes from it.
+func kernelSample(rt *store.Runtime) (kmod.Usage, bool) { return rt.Usage(), rt.Alive() }

@@ -45,6 +45,10 @@ func NewHandler(st *store.Store, log hclog.Logger) *Handler {
 	h := &Handler{st: st, log: log.Named("metrics"), self: self}
 	h.rates = NewRates(st, h.log)
 	h.Options.Rates = h.rates
+	h.Options.Pool = NewPool()
+	// The sampler sees every jail once a second: connections of jails
+	// that stopped are closed there too, not only on /metrics scrapes.
+	h.rates.onSample = h.Options.Pool.keepOnly
 	return h
 }
 
@@ -60,13 +64,9 @@ const scrapeTimeout = 10 * time.Second
 func (h *Handler) all(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), scrapeTimeout)
 	defer cancel()
-	jails, err := SnapshotAll(ctx, h.st, h.Options)
-	if err != nil {
-		h.log.Error("scrape", "error", err)
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	h.serve(w, r, jails, true)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(&liveCollector{ctx: ctx, st: h.st, o: h.Options})
+	h.serveGatherer(w, r, prometheus.Gatherers{h.self, reg})
 }
 
 func (h *Handler) one(w http.ResponseWriter, r *http.Request) {
@@ -89,6 +89,7 @@ func (h *Handler) one(w http.ResponseWriter, r *http.Request) {
 	h.serve(w, r, []*Jail{j}, false)
 }
 
+// serve exports fixed snapshots (one jail's endpoint, and benchmarks).
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, jails []*Jail, all bool) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(&snapshotCollector{jails: jails, now: time.Now(), withHost: all})
@@ -96,6 +97,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, jails []*Jail, a
 	if all {
 		g = prometheus.Gatherers{h.self, reg}
 	}
+	h.serveGatherer(w, r, g)
+}
+
+func (h *Handler) serveGatherer(w http.ResponseWriter, r *http.Request, g prometheus.Gatherer) {
 	promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorLog: errLogger{h.log}, ErrorHandling: promhttp.ContinueOnError}).ServeHTTP(w, r)
 }
 

@@ -21,6 +21,9 @@ type Rates struct {
 	Interval time.Duration // sampling period (default 1 s)
 	IdleStop time.Duration // stop sampling after this long without a Recent call (default 5 min)
 
+	// onSample, if set, gets the jails running at each sample.
+	onSample func(live map[string]bool)
+
 	mu      sync.Mutex
 	rings   map[string]*ring
 	running bool
@@ -120,12 +123,14 @@ func (r *Rates) sample() {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	live := make(map[string]bool, len(names))
+	live := make(map[string]bool, len(names))    // running
+	sampled := make(map[string]bool, len(names)) // and read
 	for _, n := range names {
 		rt := r.st.Running(n)
 		if rt == nil {
 			continue
 		}
+		live[n] = true
 		g := r.rings[n]
 		if g == nil || !g.started.Equal(rt.Started) {
 			read := CPUReader(rt)
@@ -137,12 +142,15 @@ func (r *Rates) sample() {
 		}
 		if v, ok := g.read(); ok {
 			g.add(time.Now(), v)
-			live[n] = true
+			sampled[n] = true
 		}
 	}
 	for n := range r.rings {
-		if !live[n] {
+		if !sampled[n] {
 			delete(r.rings, n)
 		}
+	}
+	if r.onSample != nil {
+		r.onSample(live)
 	}
 }

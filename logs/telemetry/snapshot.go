@@ -70,6 +70,9 @@ type Options struct {
 	Parallel int
 	// Rates, if set, supplies CPU1s and CPU10s.
 	Rates *Rates
+	// Pool, if set, keeps the connections to the jails' jinit between
+	// snapshots; without it each snapshot dials.
+	Pool *Pool
 }
 
 func (o Options) withDefaults() Options {
@@ -95,23 +98,31 @@ func Snapshot(ctx context.Context, st *store.Store, name string, o Options) (*Ja
 	if r, err := store.LoadDef(st.DefPath(name)); err == nil {
 		j.ID, j.Profile, j.Limits = r.Def.ID, r.Def.Profile, r.Limits
 	}
-	j.Usage = rt.Usage()
+	var kernelOK bool
+	j.Usage, kernelOK = kernelSample(rt)
 	if o.Rates != nil {
 		j.CPU1s, j.CPU10s = o.Rates.Recent(name, rt.Started)
 	}
 	var err error
-	if j.Jinit, err = jinitReport(ctx, st.SockPath(name), o.JinitTimeout); err != nil {
+	if o.Pool != nil {
+		jctx, cancel := context.WithTimeout(ctx, o.JinitTimeout)
+		j.Jinit, err = o.Pool.report(jctx, name, rt.Started, st.SockPath(name))
+		cancel()
+	} else {
+		j.Jinit, err = jinitReport(ctx, st.SockPath(name), o.JinitTimeout)
+	}
+	if err != nil {
 		j.JinitError = err.Error()
 	}
 	// A jail that stopped while we read it would export a torn snapshot
 	// (a cgroup already gone reads as zero CPU): drop it.
-	if !rt.Alive() {
+	if !kernelOK {
 		return nil, fmt.Errorf("jail %s: %w", name, ErrNotRunning)
 	}
 	return j, nil
 }
 
-// jinitReport asks a jail's jinit for its metrics.
+// jinitReport asks a jail's jinit for its metrics on a connection of its own.
 func jinitReport(ctx context.Context, sock string, timeout time.Duration) (*report.Jinit, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -120,6 +131,10 @@ func jinitReport(ctx context.Context, sock string, timeout time.Duration) (*repo
 		return nil, err
 	}
 	defer c.Close()
+	return ask(ctx, c)
+}
+
+func ask(ctx context.Context, c *control.Client) (*report.Jinit, error) {
 	resp, err := c.Do(ctx, control.Request{Verb: control.VerbMetrics})
 	if err != nil {
 		return nil, fmt.Errorf("metrics request: %w", err)
@@ -130,25 +145,12 @@ func jinitReport(ctx context.Context, sock string, timeout time.Duration) (*repo
 // SnapshotAll reads every running jail, several at a time, sorted by name.
 // Jails that stop meanwhile are left out.
 func SnapshotAll(ctx context.Context, st *store.Store, o Options) ([]*Jail, error) {
-	o = o.withDefaults()
 	names, err := st.Names()
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*Jail, len(names))
-	sem := make(chan struct{}, o.Parallel)
-	var wg sync.WaitGroup
-	for i, n := range names {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if j, err := Snapshot(ctx, st, n, o); err == nil {
-				out[i] = j
-			}
-		}()
-	}
-	wg.Wait()
+	eachJail(ctx, st, names, o, func(i int, j *Jail) { out[i] = j })
 	jails := out[:0]
 	for _, j := range out {
 		if j != nil {
@@ -156,4 +158,30 @@ func SnapshotAll(ctx context.Context, st *store.Store, o Options) ([]*Jail, erro
 		}
 	}
 	return jails, nil
+}
+
+// eachJail snapshots the named jails, o.Parallel at a time, and calls fn
+// (concurrently) for each one that runs, with its index in names. It
+// returns the names of those that ran.
+func eachJail(ctx context.Context, st *store.Store, names []string, o Options, fn func(int, *Jail)) map[string]bool {
+	o = o.withDefaults()
+	sem := make(chan struct{}, o.Parallel)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	live := make(map[string]bool, len(names))
+	for i, name := range names {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if j, err := Snapshot(ctx, st, name, o); err == nil {
+				fn(i, j)
+				mu.Lock()
+				live[name] = true
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return live
 }
