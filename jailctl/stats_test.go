@@ -103,6 +103,14 @@ func TestMetricsEndpoint(t *testing.T) {
 
 	checkStats(t, h, col.addr)
 
+	// A restarted jail is a new run: a new jinit (the collector's kept
+	// connection to the old one is replaced) and counters from zero.
+	h.must("restart", "m1")
+	m = col.scrape(t, "/jails/m1/metrics")
+	if m.value(t, "jails_jinit_up", "m1") != 1 || m.value(t, "jails_jail_cpu_seconds_total", "m1") > 1 {
+		t.Errorf("after a restart:\n%s", col.get(t, "/jails/m1/metrics"))
+	}
+
 	h.must("stop", "m1")
 	if m := col.scrape(t, "/metrics"); m.has("m1") || m.value(t, "jails_running") != 0 {
 		t.Errorf("series of a stopped jail:\n%s", col.get(t, "/metrics"))
