@@ -167,7 +167,7 @@ func (c *Capture) read(p *pipe) {
 	defer c.wg.Done()
 	for {
 		if !p.src.Drop() {
-			c.buf.AddBlocked(p.svc.name, c.buf.WaitSpace(c.done))
+			c.buf.WaitSpace(p.svc.name, c.done)
 		}
 		var eof bool
 		err := p.rc.Read(func(fd uintptr) bool {

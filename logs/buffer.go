@@ -95,6 +95,9 @@ type queue struct {
 	dropSeq  uint64
 	dropTime int64
 	c        Counters
+	// Readers waiting for space, since when.
+	waiting   int
+	waitSince time.Time
 }
 
 type lineRef struct {
@@ -305,15 +308,20 @@ func (b *Buffer) freed() {
 	b.spaceC = make(chan struct{})
 }
 
-// WaitSpace blocks while the buffer is full and returns how long it
-// waited; it returns early when done is closed.
-func (b *Buffer) WaitSpace(done <-chan struct{}) time.Duration {
+// WaitSpace blocks a reader of service while the buffer is full and
+// returns when there is room or done is closed. The time during which any
+// reader of the service waits is its BlockedNS.
+func (b *Buffer) WaitSpace(service string, done <-chan struct{}) {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.used < b.cfg.Limit {
-		b.mu.Unlock()
-		return 0
+		return
 	}
-	start := time.Now()
+	q := b.queue(service)
+	if q.waiting == 0 {
+		q.waitSince = time.Now()
+	}
+	q.waiting++
 	b.notify() // whatever is buffered must go for space to come
 	for b.used >= b.cfg.Limit {
 		c := b.spaceC
@@ -321,22 +329,16 @@ func (b *Buffer) WaitSpace(done <-chan struct{}) time.Duration {
 		select {
 		case <-c:
 		case <-done:
-			return time.Since(start)
+			done = nil
 		}
 		b.mu.Lock()
+		if done == nil {
+			break
+		}
 	}
-	b.mu.Unlock()
-	return time.Since(start)
-}
-
-// AddBlocked adds time a service's pipes were left unread.
-func (b *Buffer) AddBlocked(service string, d time.Duration) {
-	if d <= 0 {
-		return
+	if q.waiting--; q.waiting == 0 {
+		q.c.BlockedNS += uint64(time.Since(q.waitSince))
 	}
-	b.mu.Lock()
-	b.queue(service).c.BlockedNS += uint64(d)
-	b.mu.Unlock()
 }
 
 // Message appends jinit's own line(s) about a service (stream jinit).
@@ -399,7 +401,11 @@ func (b *Buffer) Counters() map[string]Counters {
 	defer b.mu.Unlock()
 	out := make(map[string]Counters, len(b.queues))
 	for n, q := range b.queues {
-		out[n] = q.c
+		c := q.c
+		if q.waiting > 0 {
+			c.BlockedNS += uint64(time.Since(q.waitSince))
+		}
+		out[n] = c
 	}
 	return out
 }

@@ -198,31 +198,26 @@ func TestBackpressure(t *testing.T) {
 	src := b.Source("s", Stdout)
 	line := []byte(strings.Repeat("y", 99) + "\n")
 	fed := 0
-	for b.WaitSpace(closedChan()) == 0 {
+	for b.Stats().Used < MinBuffer {
 		src.Feed(1, line)
 		fed++
 	}
-	done := make(chan time.Duration)
-	go func() { done <- b.WaitSpace(nil) }()
+	done := make(chan struct{})
+	go func() { b.WaitSpace("s", nil); close(done) }()
 	select {
 	case <-done:
 		t.Fatal("WaitSpace returned with the buffer full")
 	case <-time.After(50 * time.Millisecond):
 	}
+	if b.Counters()["s"].BlockedNS < uint64(40*time.Millisecond) {
+		t.Fatalf("blocked %v while waiting", time.Duration(b.Counters()["s"].BlockedNS))
+	}
 	gen, _ := b.Subscribe("b", 0)
 	recs := drain(t, b, gen, true)
-	if d := <-done; d <= 0 {
-		t.Fatalf("blocked for %v", d)
-	}
+	<-done
 	if len(recs) != fed || b.Counters()["s"].Dropped != 0 {
 		t.Fatalf("fed %d, got %d", fed, len(recs))
 	}
-}
-
-func closedChan() chan struct{} {
-	c := make(chan struct{})
-	close(c)
-	return c
 }
 
 // jinit's messages never block and stay bounded.

@@ -150,6 +150,7 @@ func (r *ServiceReader) open() bool {
 		}
 		r.f, r.sc = f, bufio.NewScanner(rd)
 		r.sc.Buffer(make([]byte, 64<<10), maxStoreLine)
+		r.sc.Split(scanLines)
 		return true
 	}
 	return false
@@ -356,4 +357,16 @@ func (c *follow) read(emit func([]byte)) error {
 			return err
 		}
 	}
+}
+
+// scanLines splits at newlines, keeping a carriage return before one
+// (bufio.ScanLines drops it, but it is the service's byte).
+func scanLines(data []byte, atEOF bool) (int, []byte, error) {
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		return i + 1, data[:i], nil
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
 }
