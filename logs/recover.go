@@ -37,6 +37,9 @@ func (s *JailStore) Rewind() error {
 		if err := rewindFile(filepath.Join(dir, CurrentName), mark, ok); err != nil {
 			return err
 		}
+		if err := rewindArchive(dir, mark, ok); err != nil {
+			return err
+		}
 	}
 	if err := rewindFile(filepath.Join(s.dir, AuditName), s.cp.Audit, s.cp.Audit.Ino != 0); err != nil {
 		return err
@@ -64,6 +67,24 @@ func rewindFile(path string, mark Mark, known bool) error {
 	}
 	if err := os.Truncate(path, size); err != nil {
 		return fmt.Errorf("rewind %s: %w", path, err)
+	}
+	return nil
+}
+
+// rewindArchive handles a rotation after the checkpoint: the marked file
+// is now the newest rotated one. (Rotation commits first, so it holds
+// nothing beyond the mark; cutting it is only a safeguard.)
+func rewindArchive(dir string, mark Mark, known bool) error {
+	if !known {
+		return nil
+	}
+	arch, err := Archives(dir)
+	if err != nil || len(arch) == 0 {
+		return err
+	}
+	newest := arch[len(arch)-1]
+	if fi, err := os.Lstat(newest); err == nil && inode(fi) == mark.Ino {
+		return rewindFile(newest, mark, true)
 	}
 	return nil
 }

@@ -1,0 +1,205 @@
+package logs
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// batchOf makes a batch of numbered lines for one service.
+func batchOf(first uint64, svc string, from, n int) *Batch {
+	var s Stamper
+	var data []byte
+	for i := 0; i < n; i++ {
+		data = s.AppendLine(data, &Record{Time: int64(1700000000e9 + from + i), Stream: Stdout, Text: []byte(fmt.Sprintf("%s %06d", svc, from+i))})
+	}
+	bt, err := DecodeBatch(AppendSegment(AppendBatchHeader(nil, first, first+uint64(n)-1), svc, n, data))
+	if err != nil {
+		panic(err)
+	}
+	return &bt
+}
+
+func readAll(t *testing.T, dir, svc string) []string {
+	t.Helper()
+	r, err := NewServiceReader(dir, svc, time.Time{}, Snapshot(dir, svc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var out []string
+	for l := r.Next(); l != nil; l = r.Next() {
+		p, err := ParseLine(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, string(p.Text))
+	}
+	return out
+}
+
+// A crash (the store dropped without Close) after a write that was not
+// checkpointed, and after a rotation, is undone by Rewind.
+func TestRewindAfterCrash(t *testing.T) {
+	dir := t.TempDir()
+	s, err := OpenJail(dir, StoreConfig{RotateSize: 4096, Keep: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.BeginStream("boot1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	seq := uint64(1)
+	for i := 0; i < 20; i++ {
+		if err := s.WriteBatch(batchOf(seq, "a", i*10, 10)); err != nil {
+			t.Fatal(err)
+		}
+		seq += 10
+	}
+	// What a crash leaves at worst: lines of the next batch written, the
+	// file rotated, more lines in the new one, and no checkpoint since.
+	f := s.files["a"]
+	f.write([]byte("2024-01-01T00:00:00.000000000Z stdout half-written\n2024-01"))
+	os.Rename(f.path, archivePath(filepath.Dir(f.path)))
+	os.WriteFile(f.path, []byte("2024-01-01T00:00:00.000000000Z stdout after rotation\n"), 0o640)
+	s.closeFiles()
+
+	s2, err := OpenJail(dir, StoreConfig{RotateSize: 4096, Keep: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2.Checkpoint().Seq != seq-1 {
+		t.Fatalf("checkpoint at %d, want %d", s2.Checkpoint().Seq, seq-1)
+	}
+	if err := s2.Rewind(); err != nil {
+		t.Fatal(err)
+	}
+	got := readAll(t, dir, "a")
+	if len(got) != 200 || got[199] != "a 000199" {
+		t.Fatalf("after rewind: %d lines, last %q", len(got), got[len(got)-1])
+	}
+	if err := s2.WriteBatch(batchOf(seq, "a", 200, 5)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.WriteBatch(batchOf(seq, "a", 200, 5)); err != nil {
+		t.Fatal("a batch the store has is not skipped:", err)
+	}
+	if err := s2.WriteBatch(batchOf(seq+2, "a", 200, 5)); err == nil {
+		t.Fatal("an overlapping batch was taken")
+	}
+	s2.Close()
+	got = readAll(t, dir, "a")
+	for i, g := range got {
+		if g != fmt.Sprintf("a %06d", i) {
+			t.Fatalf("line %d: %q", i, g)
+		}
+	}
+	if len(got) != 205 {
+		t.Fatalf("%d lines", len(got))
+	}
+}
+
+// A new stream (the jail restarted) keeps what an old one left beyond the
+// checkpoint, but not a torn line, and records the end and the start.
+func TestNewStreamTrims(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := OpenJail(dir, StoreConfig{})
+	s.BeginStream("boot1", time.Now())
+	s.WriteBatch(batchOf(1, "a", 0, 3))
+	s.files["a"].write([]byte("2024-01-01T00:00:00.000000000Z stdout complete\n2024-01-01T00:00"))
+	s.closeFiles()
+
+	s, _ = OpenJail(dir, StoreConfig{})
+	if err := s.Trim(); err != nil {
+		t.Fatal(err)
+	}
+	s.EndStream(time.Now(), "jinit-exit", "jinit was killed by signal KILL")
+	s.BeginStream("boot2", time.Now())
+	s.WriteBatch(batchOf(1, "a", 3, 2))
+	s.Close()
+	got := strings.Join(readAll(t, dir, "a"), ",")
+	if got != "a 000000,a 000001,a 000002,complete,a 000003,a 000004" {
+		t.Fatalf("got %s", got)
+	}
+	audit, _ := os.ReadFile(filepath.Join(dir, AuditName))
+	lines := strings.Split(strings.TrimSpace(string(audit)), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], " start boot=boot1") ||
+		!strings.Contains(lines[1], ` jinit-exit reason="jinit was killed by signal KILL"`) || !strings.Contains(lines[2], " start boot=boot2") {
+		t.Fatalf("audit:\n%s", audit)
+	}
+}
+
+// Rotation keeps Keep files besides current; LastLines and a Follower
+// read across them.
+func TestRotationRetentionFollow(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := OpenJail(dir, StoreConfig{RotateSize: 4096, Keep: 3})
+	s.BeginStream("b", time.Now())
+	s.WriteBatch(batchOf(1, "a", 0, 1))
+	fl := NewFollower(dir, "a", map[string]Cursor{"a": Snapshot(dir, "a")})
+	var followed []string
+	poll := func() {
+		fl.Poll(func(svc string, line []byte) {
+			p, _ := ParseLine(line)
+			followed = append(followed, string(p.Text))
+		})
+	}
+	seq := uint64(2)
+	for i := 1; i < 400; i += 7 {
+		s.WriteBatch(batchOf(seq, "a", i, 7))
+		seq += 7
+		poll()
+	}
+	arch, _ := Archives(filepath.Join(dir, "a"))
+	if len(arch) != 3 {
+		t.Fatalf("%d rotated files", len(arch))
+	}
+	if len(followed) != 399 || followed[0] != "a 000001" || followed[398] != "a 000399" {
+		t.Fatalf("followed %d lines", len(followed))
+	}
+	last, err := LastLines(dir, "a", 50, Snapshot(dir, "a"))
+	if err != nil || len(last) != 50 {
+		t.Fatalf("%d lines, %v", len(last), err)
+	}
+	if p, _ := ParseLine(last[49]); string(p.Text) != "a 000399" {
+		t.Fatalf("last line %q", last[49])
+	}
+	if p, _ := ParseLine(last[0]); string(p.Text) != "a 000350" {
+		t.Fatalf("first of the last 50: %q", last[0])
+	}
+}
+
+func TestSyslog(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "log")
+	ln, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	s, err := DialSyslog(SyslogConfig{Addr: "unix:" + sock, Facility: "local3", Tag: "jails"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Send("web1", &Record{Time: 1714564800123456789, Service: "nginx", Stream: Stderr, Text: []byte("oops")})
+	s.Close()
+	buf := make([]byte, 1024)
+	ln.SetReadDeadline(time.Now().Add(5 * time.Second))
+	n, err := ln.Read(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	want := "<156>1 2024-05-01T12:00:00.123456Z " + host + ` jails web1 - [jails@32473 service="nginx" stream="stderr"] oops`
+	if string(buf[:n]) != want {
+		t.Fatalf("got  %q\nwant %q", buf[:n], want)
+	}
+	for _, bad := range []SyslogConfig{{Addr: "udp:10.0.0.1:514"}, {Addr: "tcp:x"}, {Addr: "/x", Facility: "nope"}, {Addr: "/x", Tag: "a b"}} {
+		if _, err := DialSyslog(bad); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+}
