@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/jailsproject/jails/jinit/control"
 	"github.com/jailsproject/jails/services"
@@ -247,4 +248,19 @@ func procsWithEnv(marker string) []int {
 		}
 	}
 	return out
+}
+
+// ignoreRealtime32 makes the test process ignore signal 32 — which the Go
+// runtime never touches, so exec passes SIG_IGN on — until the test ends:
+// jinit started now inherits it ignored, as it may from a real parent.
+func ignoreRealtime32(t *testing.T) {
+	t.Helper()
+	var old [4]uintptr
+	ign := [4]uintptr{1} // SIG_IGN
+	if _, _, e := syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, 32, uintptr(unsafe.Pointer(&ign)), uintptr(unsafe.Pointer(&old)), 8, 0, 0); e != 0 {
+		t.Fatalf("ignore signal 32: %v", e)
+	}
+	t.Cleanup(func() {
+		syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, 32, uintptr(unsafe.Pointer(&old)), 0, 8, 0, 0)
+	})
 }

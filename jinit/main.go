@@ -39,6 +39,7 @@ func main() {
 }
 
 func run(ctx context.Context, args []string) error {
+	resetIgnoredSignals()
 	if len(args) > 0 {
 		switch args[0] {
 		case "ctl":

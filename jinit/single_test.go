@@ -107,6 +107,7 @@ func sorted(s []string) []string {
 }
 
 func TestSingleChildSignalState(t *testing.T) {
+	ignoreRealtime32(t)
 	out := filepath.Join(t.TempDir(), "status")
 	if code, o := runJinit(t, "--", "sh", "-c", "grep -E '^Sig(Blk|Ign)' /proc/self/status > "+out); code != 0 {
 		t.Fatalf("exit %d: %s", code, o)

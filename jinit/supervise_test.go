@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -33,33 +34,35 @@ func TestRunitDirectory(t *testing.T) {
 // Ten thousand orphaned grandchildren are all reaped by PID 1.
 func TestOrphansReaped(t *testing.T) {
 	dir := t.TempDir()
+	forker := filepath.Join(t.TempDir(), "forker")
+	if out, err := exec.Command("cc", "-O2", "-o", forker, "testdata/forker.c").CombinedOutput(); err != nil {
+		t.Fatalf("build the forker with cc (CI installs gcc): %v\n%s", err, out)
+	}
 	fifo := filepath.Join(t.TempDir(), "gate")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	marker := filepath.Join(t.TempDir(), "spawned")
-	// A subshell forks 10,000 readers blocked on the FIFO and exits: the
-	// readers become orphans of the namespace's PID 1.
-	writeService(t, dir, "forker", fmt.Sprintf(`
-( i=0; while [ $i -lt 10000 ]; do ( read x < %[1]s ) & i=$((i+1)); done )
-touch %[2]s
-exec sleep 1000`, fifo, marker), "")
+	// The test holds the only writer: the children block reading until
+	// it closes, then all exit at once.
+	gate, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gate.Close()
+	marker := filepath.Join(t.TempDir(), "forked")
+	writeService(t, dir, "forker", fmt.Sprintf("%s 10000 < %s && touch %s; exec sleep 1000", forker, fifo, marker), "")
 	s := startSupervisor(t, dir, true)
-	waitFor(t, 300*time.Second, "10,000 orphans to be forked", func() bool {
+	waitFor(t, 120*time.Second, "10,000 orphans to be forked", func() bool {
 		_, err := os.Stat(marker)
 		return err == nil
 	})
 	if n := len(nsProcs(s.cmd.Process.Pid)); n < 10000 {
 		t.Fatalf("only %d processes in the namespace, want > 10000", n)
 	}
-	// Open and close the writer end: every reader sees EOF and exits.
-	w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
+	gate.Close()
 	waitFor(t, 60*time.Second, "the orphans to exit", func() bool {
-		return countState(nsProcs(s.cmd.Process.Pid), 'S')+countState(nsProcs(s.cmd.Process.Pid), 'R') <= 3
+		ps := nsProcs(s.cmd.Process.Pid)
+		return countState(ps, 'S')+countState(ps, 'R') <= 3
 	})
 	waitFor(t, 2*time.Second, "no zombie left", func() bool {
 		return countState(nsProcs(s.cmd.Process.Pid), 'Z') == 0
@@ -184,6 +187,7 @@ func TestShutdownFiftyServices(t *testing.T) {
 
 // Services start with an empty signal mask and no ignored signals.
 func TestServiceSignalState(t *testing.T) {
+	ignoreRealtime32(t)
 	dir := t.TempDir()
 	out := filepath.Join(t.TempDir(), "status")
 	writeService(t, dir, "sig", fmt.Sprintf("grep -E '^Sig(Blk|Ign)' /proc/self/status > %s; exec sleep 1000", out), "")
@@ -208,7 +212,10 @@ func checkSigState(t *testing.T, path string) {
 // refuses unknown services with an error naming them.
 func TestControlVerbs(t *testing.T) {
 	dir := t.TempDir()
-	writeService(t, dir, "svc", "trap 'exit 7' USR1; sleep 1000 & wait", "")
+	// Ready (notification-fd) only once the trap is set, so USR1 cannot
+	// arrive before it.
+	sd := writeService(t, dir, "svc", "trap 'exit 7' USR1; echo >&3; sleep 1000 & wait", "")
+	os.WriteFile(filepath.Join(sd, "notification-fd"), []byte("3\n"), 0o644)
 	s := startSupervisor(t, dir, true)
 	s.do(services.VerbWaitReady, "")
 	pid := s.status("svc").Pid
