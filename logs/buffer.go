@@ -15,7 +15,8 @@ const (
 )
 
 const (
-	chunkSize = 64 << 10
+	firstChunk = 2 << 10
+	chunkSize  = 64 << 10
 	// messageSlack is how far jinit's own messages may go over the limit:
 	// they must never block the supervisor, but cannot grow without bound.
 	messageSlack = 64 << 10
@@ -141,7 +142,13 @@ func (b *Buffer) appendLocked(q *queue, prefix, text []byte) {
 	n := len(prefix) + len(text) + 1
 	last := len(q.chunks) - 1
 	if last < 0 || cap(q.chunks[last])-len(q.chunks[last]) < n {
-		q.chunks = append(q.chunks, b.chunk(n))
+		// Chunks start small (most services write little) and double
+		// while a service keeps writing.
+		size := firstChunk
+		if last >= 0 {
+			size = min(chunkSize, 2*cap(q.chunks[last]))
+		}
+		q.chunks = append(q.chunks, b.chunk(max(size, n)))
 		last++
 	}
 	c := append(q.chunks[last], prefix...)
@@ -154,10 +161,9 @@ func (b *Buffer) appendLocked(q *queue, prefix, text []byte) {
 	b.activate(q)
 }
 
-// chunk returns an empty buffer of at least n bytes (a chunk's size
-// unless n is more), reused if one is free.
+// chunk returns an empty buffer of at least n bytes, reused if one is
+// free.
 func (b *Buffer) chunk(n int) []byte {
-	n = max(chunkSize, n)
 	for i := len(b.free) - 1; i >= 0; i-- {
 		if c := b.free[i]; cap(c) >= n && cap(c) <= 2*n {
 			b.free[i] = b.free[len(b.free)-1]
