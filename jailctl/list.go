@@ -162,36 +162,8 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if *asJSON {
 		return writeJSON(e.stdout, resp.Services)
 	}
-	printServices(e.stdout, resp.Services, time.Now())
+	services.WriteTable(e.stdout, resp.Services, time.Now())
 	return nil
-}
-
-// printServices prints STATE PID UPTIME RESTARTS LAST-EXIT READY per service.
-func printServices(w io.Writer, st []services.Status, now time.Time) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tSTATE\tPID\tUPTIME\tRESTARTS\tLAST-EXIT\tREADY")
-	for _, s := range st {
-		pid, last := "-", "-"
-		if s.Pid > 0 {
-			pid = fmt.Sprint(s.Pid)
-		}
-		if s.LastExit != nil {
-			last = fmt.Sprintf("exit %d", s.LastExit.Code)
-			if s.LastExit.Signal != "" {
-				last = s.LastExit.Signal
-			}
-		}
-		state := s.State
-		if len(s.WaitingFor) > 0 {
-			state += " (waiting for " + strings.Join(s.WaitingFor, ",") + ")"
-		}
-		ready := "no"
-		if s.Ready {
-			ready = "yes"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", s.Name, state, pid, now.Sub(s.Since).Truncate(time.Second), s.Restarts, last, ready)
-	}
-	tw.Flush()
 }
 
 func cmdSvc(ctx context.Context, e *env, args []string) error {

@@ -68,10 +68,10 @@ func (e *env) each(names []string, verb string, fn func(string) error) error {
 	return nil
 }
 
-func cmdStart(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("start", flag.ContinueOnError)
+// onJails parses NAME...|--all with the flags already defined on fs, and
+// runs fn for each jail, reporting "<done> jail NAME" for each success.
+func (e *env) onJails(fs *flag.FlagSet, args []string, verb, done string, fn func(string) error) error {
 	all := fs.Bool("all", false, "every jail marked autostart")
-	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for the services to be ready")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -80,13 +80,19 @@ func cmdStart(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.each(names, "start", func(n string) error {
-		if err := e.start(ctx, n, *timeout); err != nil {
+	return e.each(names, verb, func(n string) error {
+		if err := fn(n); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "started jail %s\n", n)
+		fmt.Fprintf(e.stdout, "%s jail %s\n", done, n)
 		return nil
 	})
+}
+
+func cmdStart(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("start", flag.ContinueOnError)
+	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for the services to be ready")
+	return e.onJails(fs, args, "start", "started", func(n string) error { return e.start(ctx, n, *timeout) })
 }
 
 // start launches the jail's keeper and waits until jinit reports every

@@ -18,23 +18,8 @@ import (
 
 func cmdStop(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("stop", flag.ContinueOnError)
-	all := fs.Bool("all", false, "every jail marked autostart")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long the orderly shutdown may take before the jail is killed")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	names, err := e.targets(pos, *all)
-	if err != nil {
-		return err
-	}
-	return e.each(names, "stop", func(n string) error {
-		if err := e.stop(ctx, n, *timeout); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "stopped jail %s\n", n)
-		return nil
-	})
+	return e.onJails(fs, args, "stop", "stopped", func(n string) error { return e.stop(ctx, n, *timeout) })
 }
 
 func (e *env) stop(ctx context.Context, name string, timeout time.Duration) error {
@@ -95,25 +80,12 @@ func waitGone(rt *store.Runtime, within time.Duration) bool {
 
 func cmdRestart(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("restart", flag.ContinueOnError)
-	all := fs.Bool("all", false, "every jail marked autostart")
 	timeout := fs.Duration("timeout", 30*time.Second, "stop timeout")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	names, err := e.targets(pos, *all)
-	if err != nil {
-		return err
-	}
-	return e.each(names, "restart", func(n string) error {
+	return e.onJails(fs, args, "restart", "restarted", func(n string) error {
 		if err := e.stop(ctx, n, *timeout); err != nil {
 			return err
 		}
-		if err := e.start(ctx, n, 60*time.Second); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "restarted jail %s\n", n)
-		return nil
+		return e.start(ctx, n, 60*time.Second)
 	})
 }
 

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/jailsproject/jails/jinit/control"
@@ -44,32 +42,7 @@ func runCtl(ctx context.Context, args []string) error {
 		return printJSON(os.Stdout, resp)
 	}
 	if req.Verb == services.VerbStatus {
-		printStatus(os.Stdout, resp.Services, time.Now())
+		services.WriteTable(os.Stdout, resp.Services, time.Now())
 	}
 	return nil
-}
-
-// printStatus prints one aligned line per service.
-func printStatus(w io.Writer, st []services.Status, now time.Time) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tSTATE\tPID\tUPTIME\tRESTARTS\tLAST-EXIT\tREADY")
-	for _, s := range st {
-		pid, last := "-", "-"
-		if s.Pid > 0 {
-			pid = fmt.Sprint(s.Pid)
-		}
-		if s.LastExit != nil {
-			last = fmt.Sprintf("exit %d", s.LastExit.Code)
-			if s.LastExit.Signal != "" {
-				last = s.LastExit.Signal
-			}
-		}
-		state := s.State
-		if len(s.WaitingFor) > 0 {
-			state += " (" + strings.Join(s.WaitingFor, ",") + ")"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%v\n", s.Name, state, pid,
-			now.Sub(s.Since).Truncate(time.Second), s.Restarts, last, s.Ready)
-	}
-	tw.Flush()
 }
