@@ -105,7 +105,7 @@ func (k *kept) build(st *store.Store, r *store.Resolved, jinit string, noService
 	spec := kmod.Spec{
 		Name: name, Hostname: r.Def.HostnameOrName(), Root: r.Def.Root, Writable: st.RWDir(name),
 		Mounts: r.Mounts, NetNone: r.Def.Net == "none", Profile: r.Def.Profile, Jinit: jinit, Mnt: st.MntDir(name),
-		Debug: log.IsDebug(), NoServices: noServices,
+		Debug: log.IsDebug(), NoServices: noServices, LogBuffer: r.LogBuffer, LogLineMax: r.LogLineMax,
 	}
 	t1 := time.Now()
 	if k.proc, err = kmod.Spawn(spec, k.cg, lnFile, console); err != nil {

@@ -97,7 +97,7 @@ func (k *kept) build(st *store.Store, r *store.Resolved, jinit string, noService
 	spec := kmod.Spec{
 		Name: name, Hostname: r.Def.HostnameOrName(), Root: r.Def.Root, Writable: st.RWDir(name),
 		Mounts: r.Mounts, Profile: r.Def.Profile, Jinit: jinit, Mnt: st.MntDir(name), Debug: log.IsDebug(),
-		NoServices: noServices,
+		NoServices: noServices, LogBuffer: r.LogBuffer, LogLineMax: r.LogLineMax,
 	}
 	if err := kmod.ComposeRoot(spec, log); err != nil {
 		return err

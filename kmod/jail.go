@@ -6,6 +6,7 @@ package kmod
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -65,6 +66,10 @@ type Spec struct {
 	Jinit    string  `json:"jinit"` // host path of the jinit binary, bound read-only into the jail
 	Mnt      string  `json:"mnt"`   // an empty host directory used as the mount point of the new root
 	Debug    bool    `json:"debug,omitempty"`
+	// LogBuffer and LogLineMax (bytes; 0 = jinit's defaults) size the
+	// jail's log buffer and split long lines (the definition's [logs]).
+	LogBuffer  int64 `json:"log_buffer,omitempty"`
+	LogLineMax int64 `json:"log_line_max,omitempty"`
 	// NoServices starts jinit supervising an empty directory instead of
 	// /etc/service: a running jail without its services (jailctl apply).
 	NoServices bool `json:"no_services,omitempty"`
@@ -89,4 +94,19 @@ type Usage struct {
 	MemLimit  int64         `json:"mem_limit_bytes,omitempty"`
 	PidsLimit int64         `json:"pids_limit,omitempty"`
 	CPULimit  float64       `json:"cpu_limit,omitempty"`
+}
+
+// jinitArgs is jinit's command line in the jail.
+func (s *Spec) jinitArgs(svcDir string, controlFD int) []string {
+	args := []string{"jinit", "--services", svcDir, "--control-fd", strconv.Itoa(controlFD), "--jail", s.Name}
+	if s.LogBuffer > 0 {
+		args = append(args, "--log-buffer", strconv.FormatInt(s.LogBuffer, 10))
+	}
+	if s.LogLineMax > 0 {
+		args = append(args, "--log-line-max", strconv.FormatInt(s.LogLineMax, 10))
+	}
+	if s.Debug {
+		args = append(args, "--debug")
+	}
+	return args
 }

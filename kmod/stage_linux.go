@@ -98,10 +98,7 @@ func stage() error {
 	if err := confine(&spec); err != nil {
 		return err
 	}
-	args := []string{"jinit", "--services", svcDir, "--control-fd", strconv.Itoa(stageControlFD), "--jail", spec.Name}
-	if spec.Debug {
-		args = append(args, "--debug")
-	}
+	args := spec.jinitArgs(svcDir, stageControlFD)
 	env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "JAIL_NAME=" + spec.Name}
 	return fmt.Errorf("exec jinit: %w", unix.Exec(JinitPath, args, env))
 }

@@ -82,10 +82,7 @@ func startStage() error {
 	if spec.NoServices {
 		svcDir = NoServicesDir // an empty directory that installJinit made
 	}
-	args := []string{"jinit", "--services", svcDir, "--control-fd", strconv.Itoa(stageControlFD), "--jail", spec.Name}
-	if spec.Debug {
-		args = append(args, "--debug")
-	}
+	args := spec.jinitArgs(svcDir, stageControlFD)
 	env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/pkg/sbin:/usr/pkg/bin:/usr/sbin:/usr/bin:/sbin:/bin", "JAIL_NAME=" + spec.Name}
 	return fmt.Errorf("exec jinit: %w", unix.Exec(JinitPath, args, env))
 }
