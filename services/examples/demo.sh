@@ -29,5 +29,8 @@ printf 'GET / HTTP/1.0\r\nHost: demo\r\n\r\n' >&3
 cat <&3
 exec 3<&-
 
+step logs demo -n 8
+step stats demo
+
 step stop demo
 step list
