@@ -58,9 +58,12 @@ func testCgroup(t testing.TB) *Cgroup {
 func TestSampleMatchesUsage(t *testing.T) {
 	cg := testCgroup(t)
 	u := cg.Usage()
-	s, ok := cg.Sample()
+	s, ok := cg.Sample(true)
 	if !ok {
 		t.Fatal("Sample of a live cgroup not ok")
+	}
+	if n, _ := cg.Sample(false); n.MemLimit != 0 || n.PidsLimit != 0 || n.Procs != 1 {
+		t.Errorf("Sample without limits: %+v", n)
 	}
 	if s.CPU <= 0 || s.CPU < u.CPU || s.CPU-u.CPU > 50*time.Millisecond {
 		t.Errorf("CPU: Sample %v, Usage %v", s.CPU, u.CPU)
@@ -75,7 +78,7 @@ func TestSampleMatchesUsage(t *testing.T) {
 		t.Errorf("CPUTime %v %v, want >= %v", c, ok, s.CPU)
 	}
 	gone := &Cgroup{V2: cg.V2 + "-gone", V1: map[string]string{}}
-	if _, ok := gone.Sample(); ok {
+	if _, ok := gone.Sample(true); ok {
 		t.Error("Sample of a missing cgroup is ok")
 	}
 }
@@ -92,6 +95,6 @@ func BenchmarkUsage(b *testing.B) {
 func BenchmarkSample(b *testing.B) {
 	cg := testCgroup(b)
 	for b.Loop() {
-		cg.Sample()
+		cg.Sample(true)
 	}
 }
