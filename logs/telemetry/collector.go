@@ -90,6 +90,9 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 	if c.o.Pool != nil {
 		c.o.Pool.keepOnly(live)
 	}
+	if c.o.Cache != nil {
+		c.o.Cache.keepOnly(live)
+	}
 }
 
 func describeAll(ch chan<- *prometheus.Desc) {

@@ -21,12 +21,12 @@ func CPUReader(rt *store.Runtime) func() (time.Duration, bool) {
 	return cg.CPUTime
 }
 
-// kernelSample reads a running jail's accounting (kmod.Cgroup.Sample);
-// false if its cgroup is gone.
-func kernelSample(rt *store.Runtime) (kmod.Usage, bool) {
+// kernelSampler returns a reader of a running jail's accounting
+// (kmod.Cgroup.Sample), or nil if its record names no cgroup.
+func kernelSampler(rt *store.Runtime) func(limits bool) (kmod.Usage, bool) {
 	var cg kmod.Cgroup
 	if json.Unmarshal(rt.Cgroup, &cg) != nil || cg.V2 == "" {
-		return kmod.Usage{}, false
+		return nil
 	}
-	return cg.Sample()
+	return cg.Sample
 }

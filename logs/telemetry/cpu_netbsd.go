@@ -16,5 +16,5 @@ const kernelUsage = false
 // reports it (store.Runtime.Usage is empty there too).
 func CPUReader(rt *store.Runtime) func() (time.Duration, bool) { return nil }
 
-// kernelSample: the runtime record is all there is; liveness comes from it.
-func kernelSample(rt *store.Runtime) (kmod.Usage, bool) { return rt.Usage(), rt.Alive() }
+// kernelSampler: no kernel accounting yet.
+func kernelSampler(rt *store.Runtime) func(limits bool) (kmod.Usage, bool) { return nil }

@@ -45,10 +45,13 @@ func NewHandler(st *store.Store, log hclog.Logger) *Handler {
 	h := &Handler{st: st, log: log.Named("metrics"), self: self}
 	h.rates = NewRates(st, h.log)
 	h.Options.Rates = h.rates
-	h.Options.Pool = NewPool()
-	// The sampler sees every jail once a second: connections of jails
-	// that stopped are closed there too, not only on /metrics scrapes.
-	h.rates.onSample = h.Options.Pool.keepOnly
+	h.Options.Pool, h.Options.Cache = NewPool(), NewCache()
+	// The sampler sees every jail once a second: connections and cache
+	// entries of jails that stopped go there too, not only on /metrics.
+	h.rates.onSample = func(live map[string]bool) {
+		h.Options.Pool.keepOnly(live)
+		h.Options.Cache.keepOnly(live)
+	}
 	return h
 }
 

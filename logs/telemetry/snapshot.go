@@ -73,6 +73,8 @@ type Options struct {
 	// Pool, if set, keeps the connections to the jails' jinit between
 	// snapshots; without it each snapshot dials.
 	Pool *Pool
+	// Cache, if set, keeps decoded records and limits between snapshots.
+	Cache *Cache
 }
 
 func (o Options) withDefaults() Options {
@@ -90,16 +92,24 @@ func (o Options) withDefaults() Options {
 // still read, without ID, profile or configured limits.
 func Snapshot(ctx context.Context, st *store.Store, name string, o Options) (*Jail, error) {
 	o = o.withDefaults()
-	rt := st.Running(name)
+	c := o.Cache
+	if c == nil {
+		c = NewCache() // nothing kept beyond this call
+	}
+	rt, e := c.running(st, name)
 	if rt == nil {
 		return nil, fmt.Errorf("jail %s: %w", name, ErrNotRunning)
 	}
 	j := &Jail{Name: name, Started: rt.Started, Kernel: kernelUsage}
-	if r, err := store.LoadDef(st.DefPath(name)); err == nil {
+	var ok bool
+	// A jail that stopped while we read it would export a torn snapshot
+	// (a cgroup already gone reads as zero CPU): leave it out.
+	if j.Usage, ok = c.usage(e); !ok {
+		return nil, fmt.Errorf("jail %s: %w", name, ErrNotRunning)
+	}
+	if r := c.def(st, name, e); r != nil {
 		j.ID, j.Profile, j.Limits = r.Def.ID, r.Def.Profile, r.Limits
 	}
-	var kernelOK bool
-	j.Usage, kernelOK = kernelSample(rt)
 	if o.Rates != nil {
 		j.CPU1s, j.CPU10s = o.Rates.Recent(name, rt.Started)
 	}
@@ -113,11 +123,6 @@ func Snapshot(ctx context.Context, st *store.Store, name string, o Options) (*Ja
 	}
 	if err != nil {
 		j.JinitError = err.Error()
-	}
-	// A jail that stopped while we read it would export a torn snapshot
-	// (a cgroup already gone reads as zero CPU): drop it.
-	if !kernelOK {
-		return nil, fmt.Errorf("jail %s: %w", name, ErrNotRunning)
 	}
 	return j, nil
 }

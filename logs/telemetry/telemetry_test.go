@@ -185,3 +185,41 @@ func TestHandlerNoJails(t *testing.T) {
 		}
 	}
 }
+
+// The cache follows the files: a new run (a rewritten runtime record) and
+// an edited definition are seen on the next snapshot; a stopped jail is
+// not running however recent its entry.
+func TestCacheFollowsFiles(t *testing.T) {
+	st := store.NewStore(t.TempDir())
+	os.MkdirAll(st.RunDir("c1"), 0o700)
+	os.MkdirAll(st.JailDir("c1"), 0o700)
+	def := store.Def{ID: 1, Name: "c1", Profile: "high"}
+	if err := def.Save(st.DefPath("c1")); err != nil {
+		t.Fatal(err)
+	}
+	// The test process plays the keeper, so the record reads as running.
+	if err := st.RecordStart("c1", 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	c := NewCache()
+	rt1, e := c.running(st, "c1")
+	if rt1 == nil || c.def(st, "c1", e).Def.ID != 1 {
+		t.Fatalf("first read: %+v", rt1)
+	}
+	time.Sleep(10 * time.Millisecond)
+	st.RecordStart("c1", 2, nil) // a new run
+	def.ID = 7
+	def.Save(st.DefPath("c1"))
+	rt2, e := c.running(st, "c1")
+	if rt2 == nil || rt2.JinitPid != 2 || !rt2.Started.After(rt1.Started) || c.def(st, "c1", e).Def.ID != 7 {
+		t.Fatalf("after a restart and an edit: %+v", rt2)
+	}
+	rt2.KeeperStart++ // no longer this process: the keeper is gone
+	if rt, _ := c.running(st, "c1"); rt != nil {
+		t.Fatal("a dead keeper's jail reads as running")
+	}
+	os.Remove(st.RuntimePath("c1"))
+	if rt, _ := c.running(st, "c1"); rt != nil {
+		t.Fatal("a jail without a runtime record reads as running")
+	}
+}
