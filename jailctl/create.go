@@ -57,7 +57,9 @@ func cmdCreate(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("create %s: --services: %w", d.Name, err)
 		}
 	}
-	lk, err := e.st.Lock(d.Name)
+	// Creates are serialised instance-wide: ids and port reservations are
+	// checked against every other definition.
+	lk, err := e.st.LockCreate()
 	if err != nil {
 		return err
 	}

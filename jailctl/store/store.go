@@ -97,6 +97,23 @@ func (s *Store) Lock(name string) (*Lock, error) {
 
 func (l *Lock) Unlock() { l.f.Close() }
 
+// LockCreate serialises jail creation across the instance, so ids and port
+// reservations are checked against a stable set of definitions.
+func (s *Store) LockCreate() (*Lock, error) {
+	if err := os.MkdirAll(s.Lib, 0o700); err != nil {
+		return nil, fmt.Errorf("lock jail creation: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(s.Lib, ".create.lock"), os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock jail creation: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock jail creation: %w", err)
+	}
+	return &Lock{f: f}, nil
+}
+
 // tryLock takes the lock only if it is free.
 func (s *Store) TryLock(name string) (*Lock, error) {
 	f, err := os.OpenFile(filepath.Join(s.Lib, "."+name+".lock"), os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
