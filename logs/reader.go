@@ -296,12 +296,18 @@ func (c *follow) poll(path string, emit func([]byte)) error {
 		if c.f != nil && inode(fi) == c.ino {
 			return nil
 		}
-		// A new current file: the old one was read to its end above.
+		// A new current file. The old one may have grown between the read
+		// above and the rename that rotated it; once the new file exists
+		// nothing writes the old one any more, so read it to its end now.
 		f, err := os.Open(path)
 		if err != nil {
 			return nil
 		}
 		if c.f != nil {
+			if err := c.read(emit); err != nil {
+				f.Close()
+				return err
+			}
 			c.f.Close()
 		}
 		c.f, c.ino, c.off, c.partial = f, inode(fi), 0, nil
