@@ -1,10 +1,8 @@
 package kmod
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,8 +15,7 @@ import (
 // Process is a jail's first process: the stage, which becomes jinit.
 type Process struct {
 	Cmd   *exec.Cmd
-	specW *os.File
-	errR  *os.File
+	pipes *stagePipes
 }
 
 // Spawn starts the stage in new namespaces, inside the jail's cgroup, and
@@ -28,28 +25,20 @@ type Process struct {
 // the stage's parent-death signal fires when the thread that forked it
 // exits.
 func Spawn(spec Spec, cg *Cgroup, control, console *os.File) (*Process, error) {
-	specR, specW, err := os.Pipe()
+	pipes, err := newStagePipes()
 	if err != nil {
-		return nil, fmt.Errorf("spawn jail: %w", err)
+		return nil, err
 	}
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		specR.Close()
-		specW.Close()
-		return nil, fmt.Errorf("spawn jail: %w", err)
-	}
-	defer specR.Close()
-	defer errW.Close()
 	flags := uintptr(syscall.CLONE_NEWPID | syscall.CLONE_NEWNS | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC)
 	if spec.NetNone {
 		flags |= syscall.CLONE_NEWNET
 	}
-	p := &Process{specW: specW, errR: errR}
+	p := &Process{pipes: pipes}
 	cmd := func(intoCgroup int) *exec.Cmd {
 		c := exec.Command("/proc/self/exe", StageArg, spec.Name)
 		c.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
 		c.Stdin, c.Stdout, c.Stderr = nil, console, console
-		c.ExtraFiles = []*os.File{control, specR, errW}
+		c.ExtraFiles = pipes.stageFiles(control)
 		c.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Pdeathsig: syscall.SIGKILL, Setsid: true}
 		if intoCgroup >= 0 {
 			c.SysProcAttr.UseCgroupFD, c.SysProcAttr.CgroupFD = true, intoCgroup
@@ -58,6 +47,7 @@ func Spawn(spec Spec, cg *Cgroup, control, console *os.File) (*Process, error) {
 	}
 	cgfd, err := unix.Open(cg.V2, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
+		pipes.abandon()
 		return nil, fmt.Errorf("open cgroup %s: %w", cg.V2, err)
 	}
 	defer unix.Close(cgfd)
@@ -79,10 +69,10 @@ func Spawn(spec Spec, cg *Cgroup, control, console *os.File) (*Process, error) {
 			p.Cmd.Process.Kill()
 			p.Cmd.Wait()
 		}
-		specW.Close()
-		errR.Close()
+		pipes.abandon()
 		return nil, fmt.Errorf("spawn jail: %w", err)
 	}
+	pipes.started()
 	return p, nil
 }
 
@@ -93,16 +83,4 @@ func cloneIntoUnsupported(err error) bool {
 
 // Release hands the stage its spec; it returns once jinit has been exec'd,
 // or with the stage's error.
-func (p *Process) Release(spec Spec) error {
-	err := json.NewEncoder(p.specW).Encode(spec)
-	p.specW.Close()
-	if err != nil {
-		return fmt.Errorf("release jail stage: %w", err)
-	}
-	msg, _ := io.ReadAll(io.LimitReader(p.errR, 64<<10))
-	p.errR.Close()
-	if len(msg) > 0 {
-		return fmt.Errorf("set up jail: %s", msg)
-	}
-	return nil
-}
+func (p *Process) Release(spec Spec) error { return p.pipes.release(spec) }
