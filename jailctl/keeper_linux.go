@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/signal"
 	"runtime"
 	"runtime/debug"
-	"syscall"
 	"time"
 
 	"github.com/jailsproject/jails/jailctl/store"
@@ -34,24 +32,7 @@ func keep(st *store.Store, r *store.Resolved, jinit string, noServices bool, rep
 	}
 	// The keeper now only waits: give back what setting up took.
 	debug.FreeOSMemory()
-	sigC := make(chan os.Signal, 4)
-	signal.Notify(sigC, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
-	go func() {
-		for range sigC {
-			st.MarkStopping(name)
-			k.proc.Cmd.Process.Signal(syscall.SIGTERM) // jinit's orderly shutdown
-		}
-	}()
-	werr := k.proc.Cmd.Wait()
-	stopping := st.Stopping(name)
-	reason := exitReason(werr, stopping)
-	k.teardown(st, name)
-	st.WriteLast(name, reason)
-	log.Info("jail stopped", "jail", name, "reason", reason)
-	if werr != nil && !stopping {
-		return fmt.Errorf("jail %s: %s", name, reason)
-	}
-	return nil
+	return waitJail(st, name, k.proc.Cmd, func() error { k.teardown(st, name); return nil }, log)
 }
 
 type kept struct {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/jailsproject/jails/jailctl/store"
 
@@ -29,26 +27,7 @@ func keep(st *store.Store, r *store.Resolved, jinit string, noServices bool, rep
 	if err != nil {
 		return err
 	}
-	sigC := make(chan os.Signal, 4)
-	signal.Notify(sigC, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
-	go func() {
-		for range sigC {
-			st.MarkStopping(name)
-			k.proc.Cmd.Process.Signal(syscall.SIGTERM) // jinit's orderly shutdown
-		}
-	}()
-	werr := k.proc.Cmd.Wait()
-	stopping := st.Stopping(name)
-	reason := exitReason(werr, stopping)
-	if err := k.teardown(st, name, log); err != nil {
-		log.Error("jail teardown incomplete; the next command on it retries", "jail", name, "error", err)
-	}
-	st.WriteLast(name, reason)
-	log.Info("jail stopped", "jail", name, "reason", reason)
-	if werr != nil && !stopping {
-		return fmt.Errorf("jail %s: %s", name, reason)
-	}
-	return nil
+	return waitJail(st, name, k.proc.Cmd, func() error { return k.teardown(st, name, log) }, log)
 }
 
 type kept struct {
