@@ -149,14 +149,11 @@ func cmdApply(ctx context.Context, e *env, args []string) error {
 // ensureRunning starts the jail without its services unless it runs, and
 // reports whether it did.
 func (e *env) ensureRunning(ctx context.Context, name string) (bool, error) {
-	lk, err := e.st.Lock(name)
+	lk, err := e.st.LockJail(name)
 	if err != nil {
 		return false, err
 	}
 	defer lk.Unlock()
-	if err := e.st.Reconcile(name); err != nil {
-		return false, err
-	}
 	if e.st.Running(name) != nil {
 		return false, nil
 	}

@@ -95,14 +95,11 @@ func cmdDestroy(ctx context.Context, e *env, args []string) error {
 	if err := e.st.MustExist(name); err != nil {
 		return err
 	}
-	lk, err := e.st.Lock(name)
+	lk, err := e.st.LockJail(name)
 	if err != nil {
 		return err
 	}
 	defer lk.Unlock()
-	if err := e.st.Reconcile(name); err != nil {
-		return err
-	}
 	if e.st.Running(name) != nil {
 		if !*force {
 			return fmt.Errorf("destroy %s: the jail is running (stop it first, or use --force)", name)

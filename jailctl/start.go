@@ -99,14 +99,11 @@ func cmdStart(ctx context.Context, e *env, args []string) error {
 // service ready. On any failure the jail is stopped again and the reason
 // returned: nothing is left half-made.
 func (e *env) start(ctx context.Context, name string, timeout time.Duration) error {
-	lk, err := e.st.Lock(name)
+	lk, err := e.st.LockJail(name)
 	if err != nil {
 		return err
 	}
 	defer lk.Unlock()
-	if err := e.st.Reconcile(name); err != nil {
-		return err
-	}
 	if e.st.Running(name) != nil {
 		return errors.New("already running")
 	}
@@ -256,12 +253,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err := e.st.MustExist(name); err != nil {
 		return err
 	}
-	lk, err := e.st.Lock(name)
+	lk, err := e.st.LockJail(name)
 	if err != nil {
-		return err
-	}
-	if err := e.st.Reconcile(name); err != nil {
-		lk.Unlock()
 		return err
 	}
 	if e.st.Running(name) != nil {

@@ -23,14 +23,11 @@ func cmdStop(ctx context.Context, e *env, args []string) error {
 }
 
 func (e *env) stop(ctx context.Context, name string, timeout time.Duration) error {
-	lk, err := e.st.Lock(name)
+	lk, err := e.st.LockJail(name)
 	if err != nil {
 		return err
 	}
 	defer lk.Unlock()
-	if err := e.st.Reconcile(name); err != nil {
-		return err
-	}
 	return e.stopLocked(ctx, name, timeout)
 }
 

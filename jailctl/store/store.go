@@ -97,6 +97,20 @@ func (s *Store) Lock(name string) (*Lock, error) {
 
 func (l *Lock) Unlock() { l.f.Close() }
 
+// LockJail takes the jail's command lock and then cleans up whatever a
+// dead predecessor left (Reconcile), so the caller sees the jail as it is.
+func (s *Store) LockJail(name string) (*Lock, error) {
+	lk, err := s.Lock(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Reconcile(name); err != nil {
+		lk.Unlock()
+		return nil, err
+	}
+	return lk, nil
+}
+
 // LockCreate serialises jail creation across the instance, so ids and port
 // reservations are checked against a stable set of definitions.
 func (s *Store) LockCreate() (*Lock, error) {
