@@ -54,7 +54,7 @@ func (k *kept) build(st *store.Store, r *store.Resolved, jinit string, noService
 	if r.Def.Net == "none" {
 		return errors.New("net = \"none\" needs a network namespace, which NetBSD lacks: jails share the host's network there")
 	}
-	req, err := kmod.SecmodelRequest(name, r.Def.Profile, r.Ports, r.Def.AllowUnreservedPorts, r.Limits)
+	req, err := secmodelRequest(name, r.Def.Profile, r.Ports, r.Def.AllowUnreservedPorts, r.Limits)
 	if err != nil {
 		return err
 	}

@@ -147,7 +147,7 @@ func makeDevices(dev string, devs []Device) error {
 	return nil
 }
 
-// Create creates the secmodel_jail jail; req comes from SecmodelRequest.
+// Create creates the secmodel_jail jail; req comes from the keeper's secmodelRequest.
 func (j *Jail) Create(req secmodel.CreateRequest) error {
 	id, err := secmodel.Create(req)
 	if err != nil {

@@ -4,80 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"testing"
-	"time"
 	"unsafe"
-
-	"github.com/jailsproject/jails/kmod/ports"
-	"github.com/jailsproject/jails/kmod/secmodel"
 )
-
-func TestSecmodelRequest(t *testing.T) {
-	own := []ports.Port{{Proto: ports.UDP, Num: 53}, {Proto: ports.TCP, Num: 8080}, {Proto: ports.TCP, Num: 53}}
-	r, err := SecmodelRequest("dns", "medium", own, true, Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.NameString() != "dns" || r.Profile != secmodel.ProfileMedium || r.Flags != secmodel.FlagAnyPort || r.NPorts != 2 {
-		t.Fatalf("request %+v", r)
-	}
-	want := []secmodel.Port{{Port: 53, Proto: secmodel.ProtoAll}, {Port: 8080, Proto: secmodel.ProtoTCP}}
-	if r.Ports[0] != want[0] || r.Ports[1] != want[1] {
-		t.Fatalf("ports %v, want %v", r.Ports[:2], want)
-	}
-	for prof, code := range map[string]uint32{"": secmodel.ProfileHigh, "low": secmodel.ProfileLow,
-		"medium": secmodel.ProfileMedium, "high": secmodel.ProfileHigh} {
-		r, err := SecmodelRequest("j", prof, nil, false, Limits{})
-		if err != nil || r.Profile != code || r.Flags != 0 || r.NPorts != 0 {
-			t.Errorf("profile %q: %+v %v", prof, r, err)
-		}
-	}
-}
-
-func TestSecmodelRequestRefuses(t *testing.T) {
-	many := make([]ports.Port, 0, 2*(secmodel.PortsMax+1))
-	for i := range secmodel.PortsMax + 1 {
-		many = append(many, ports.Port{Proto: ports.TCP, Num: uint16(1000 + i)}, ports.Port{Proto: ports.UDP, Num: uint16(1000 + i)})
-	}
-	if _, err := SecmodelRequest("j", "high", many[:2*secmodel.PortsMax], false, Limits{}); err != nil {
-		t.Fatalf("%d numbers over both protocols fit: %v", secmodel.PortsMax, err)
-	}
-	for _, lim := range []Limits{{MemoryBytes: 1 << 20}, {CPUs: 1}, {Pids: 10}} {
-		if _, err := SecmodelRequest("j", "high", nil, false, lim); !errors.Is(err, ErrNoLimits) {
-			t.Errorf("limits %+v: %v", lim, err)
-		}
-	}
-	bad := []struct {
-		name, prof string
-		own        []ports.Port
-	}{
-		{"j", "paranoid", nil},
-		{"j", "high", many},
-		{"j", "high", []ports.Port{{Proto: ports.TCP, Num: 0}}},
-		{"j", "high", []ports.Port{{Num: 80}}},
-		{"", "high", nil},
-		{"a/b", "high", nil},
-	}
-	for _, b := range bad {
-		if _, err := SecmodelRequest(b.name, b.prof, b.own, false, Limits{}); err == nil {
-			t.Errorf("accepted %+v", b)
-		}
-	}
-}
-
-func TestUsageOf(t *testing.T) {
-	in := secmodel.Info{NProcs: 3, NZombies: 1, CPUTicks: 256 + 64, ChildCPUUsec: 1500, RSSPages: 10}
-	u := usageOf(in, 128, 4096)
-	want := 2500*time.Millisecond + 1500*time.Microsecond
-	if u.CPU != want || u.Procs != 3 || u.MemBytes != 40960 {
-		t.Fatalf("usage %+v, want CPU %v", u, want)
-	}
-	if u := usageOf(secmodel.Info{CPUTicks: 1 << 62}, 100, 4096); u.CPU <= 0 {
-		t.Fatalf("large tick counts overflow: %v", u.CPU)
-	}
-	if u := usageOf(in, 0, 4096); u.CPU != 1500*time.Microsecond {
-		t.Fatalf("unknown clock rate: %v", u.CPU)
-	}
-}
 
 // The sizes NetBSD's file systems check (*data_len), computed from the
 // headers named in mountargs.go with the C compiler for LP64, the layout

@@ -1,31 +1,30 @@
-package kmod
+package main
 
 import (
 	"errors"
 	"fmt"
-	"math"
 	"slices"
-	"time"
 
+	"github.com/jailsproject/jails/kmod"
 	"github.com/jailsproject/jails/kmod/ports"
 	"github.com/jailsproject/jails/kmod/profile"
 	"github.com/jailsproject/jails/kmod/secmodel"
 )
 
-// ErrNoLimits refuses resource limits where the kernel has no per-jail
+// errNoLimits refuses resource limits where the kernel has no per-jail
 // accounting to enforce them (NetBSD: secmodel_jail confines, it does not
 // meter; the reference dropped its aggregate limits as too risky). A
 // limit that silently did nothing would be worse than a refusal.
-var ErrNoLimits = errors.New("memory, cpus and pids limits are not enforced on NetBSD: remove them from the jail definition")
+var errNoLimits = errors.New("memory, cpus and pids limits are not enforced on NetBSD: remove them from the jail definition")
 
-// SecmodelRequest maps a jail's definition onto a secmodel_jail create
+// secmodelRequest maps a jail's definition onto a secmodel_jail create
 // request: the profile by name, the reserved ports (a port reserved for
 // both TCP and UDP takes one kernel slot), and allowUnreserved as
 // FlagAnyPort. It refuses what the module cannot enforce: limits, and more
 // ports than it holds. It is plain Go so that it is tested on every system.
-func SecmodelRequest(name, prof string, own []ports.Port, allowUnreserved bool, lim Limits) (secmodel.CreateRequest, error) {
-	if lim != (Limits{}) {
-		return secmodel.CreateRequest{}, fmt.Errorf("jail %s: %w", name, ErrNoLimits)
+func secmodelRequest(name, prof string, own []ports.Port, allowUnreserved bool, lim kmod.Limits) (secmodel.CreateRequest, error) {
+	if lim != (kmod.Limits{}) {
+		return secmodel.CreateRequest{}, fmt.Errorf("jail %s: %w", name, errNoLimits)
 	}
 	p, err := profile.Parse(prof)
 	if err != nil {
@@ -79,25 +78,4 @@ func secmodelPorts(own []ports.Port) ([]secmodel.Port, error) {
 	}
 	slices.SortFunc(out, func(a, b secmodel.Port) int { return int(a.Port) - int(b.Port) })
 	return out, nil
-}
-
-// usageOf turns a secmodel_jail list entry into a Usage: CPU from the
-// statclock ticks of live members (at hz per second) plus the reaped
-// children's time, memory from resident pages (shared pages counted once
-// per member, as the module sums them).
-func usageOf(in secmodel.Info, hz, pageSize int64) Usage {
-	u := Usage{
-		Procs:    int(in.NProcs),
-		MemBytes: int64(in.RSSPages) * pageSize,
-		CPU:      time.Duration(in.ChildCPUUsec) * time.Microsecond,
-	}
-	if hz > 0 {
-		t, h := in.CPUTicks, uint64(hz)
-		if t/h >= uint64(math.MaxInt64/time.Second) {
-			u.CPU = math.MaxInt64 // beyond what a Duration holds (292 years)
-			return u
-		}
-		u.CPU += time.Duration(t/h)*time.Second + time.Duration(t%h)*time.Second/time.Duration(h)
-	}
-	return u
 }
