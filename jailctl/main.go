@@ -9,8 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/jailsproject/jails/kmod"
 )
 
 // Exit codes: 0 success, 1 failure, 2 usage; exec and attach return the
@@ -24,9 +22,7 @@ type exitStatus int
 func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 func main() {
-	if kmod.IsStage() {
-		kmod.StageMain() // the first process of a new jail; never returns
-	}
+	runStage()
 	args := os.Args[1:]
 	switch filepath.Base(os.Args[0]) {
 	case "jls":

@@ -23,7 +23,11 @@ func (e exitCode) Error() string {
 }
 
 func main() {
-	err := run(context.Background(), os.Args[1:])
+	args := os.Args[1:]
+	if a, ok := stageArgs(); ok {
+		args = a[1:]
+	}
+	err := run(context.Background(), args)
 	if err == nil {
 		os.Exit(0)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/hashicorp/go-hclog"
@@ -22,7 +23,17 @@ func becomeReaper(log hclog.Logger) bool {
 	return true
 }
 
-// confineChildren gives up, before any service starts, what the jail's
-// profile let jinit keep for itself (capabilities to run services as other
-// users), so that services get exactly the profile.
-func confineChildren() error { return profile.DropForChildren() }
+// checkConfined refuses to start a jail's services unconfined: the stage
+// has applied the jail's profile to this process (kmod.Stage), and every
+// profile ends with a seccomp filter. jinit --jail started any other way
+// fails here instead of handing services a host root.
+func checkConfined() error {
+	st, err := profile.ReadStatus(0)
+	if err != nil {
+		return fmt.Errorf("check the jail's profile: %w", err)
+	}
+	if st.Seccomp != 2 {
+		return fmt.Errorf("check the jail's profile: jinit --jail is not confined (start jails with jailctl)")
+	}
+	return nil
+}

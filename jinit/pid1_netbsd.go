@@ -25,11 +25,11 @@ func becomeReaper(log hclog.Logger) bool {
 	return false
 }
 
-// confineChildren: on NetBSD the profile is enforced by secmodel_jail for
-// every process of the jail alike; jinit holds nothing extra to give up.
-// It only checks that it runs in a jail at all: with --jail, services must
-// never start unconfined, and the shutdown's kill(-1) relies on it.
-func confineChildren() error {
+// checkConfined: on NetBSD the profile is enforced by secmodel_jail for
+// every process of the jail alike; jinit only checks that it runs in a
+// jail at all: with --jail, services must never start unconfined, and the
+// shutdown's kill(-1) relies on it.
+func checkConfined() error {
 	id, err := secmodel.Self()
 	if err != nil {
 		return fmt.Errorf("check the jail: %w", err)

@@ -25,16 +25,28 @@ func newLogger(debug bool) hclog.Logger {
 	return hclog.New(&hclog.LoggerOptions{Name: "jinit", Output: os.Stderr, Level: lvl})
 }
 
+// selfExe is the path services are started through when jinit must set
+// something up between fork and exec (rlimits). In a jail, jinit runs from
+// a detached copy of its binary that has no path, so it uses its own
+// /proc/self/exe link, which any process may exec.
+func selfExe() string {
+	if exe, err := os.Executable(); err == nil {
+		if fi, err := os.Stat(exe); err == nil && fi.Mode().IsRegular() {
+			return exe
+		}
+	}
+	return "/proc/self/exe"
+}
+
 // supervise runs the supervisor until SIGTERM/SIGINT/SIGQUIT or a shutdown
 // command has stopped every service and every leftover process.
 func supervise(ctx context.Context, o options) error {
 	log := newLogger(o.debug)
 	os.Chdir("/")
 	becomeReaper(log)
-	exe, _ := os.Executable()
 	if o.jail != "" {
-		if err := confineChildren(); err != nil {
-			return fmt.Errorf("confine services: %w", err)
+		if err := checkConfined(); err != nil {
+			return err
 		}
 	}
 
@@ -43,7 +55,7 @@ func supervise(ctx context.Context, o options) error {
 		return err
 	}
 	reaper := services.StartReaper()
-	cfg := services.Config{Dir: o.services, Log: log, Reaper: reaper, Exe: exe}
+	cfg := services.Config{Dir: o.services, Log: log, Reaper: reaper, Exe: selfExe()}
 	var capt *Capture // capture needs a collector to stream to: only with a control socket
 	if ln != nil {
 		capt = newCapture(o, log)

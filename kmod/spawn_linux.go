@@ -18,13 +18,18 @@ type Process struct {
 	pipes *stagePipes
 }
 
-// Spawn starts the stage in new namespaces, inside the jail's cgroup, and
-// leaves it waiting for Release. control becomes jinit's listening control
-// socket (fd 3); console receives jinit's own output. The caller must keep
-// the calling OS thread alive while the jail runs (runtime.LockOSThread):
-// the stage's parent-death signal fires when the thread that forked it
-// exits.
+// Spawn starts the stage — the jinit binary spec.Jinit — in new
+// namespaces, inside the jail's cgroup, and leaves it waiting for Release.
+// control becomes jinit's listening control socket (fd 3); console
+// receives jinit's own output. The caller must keep the calling OS thread
+// alive while the jail runs (runtime.LockOSThread): the stage's
+// parent-death signal fires when the thread that forked it exits.
 func Spawn(spec Spec, cg *Cgroup, control, console *os.File) (*Process, error) {
+	exe, err := readOnlyCopy(spec.Jinit)
+	if err != nil {
+		return nil, err
+	}
+	defer exe.Close()
 	pipes, err := newStagePipes()
 	if err != nil {
 		return nil, err
@@ -35,10 +40,11 @@ func Spawn(spec Spec, cg *Cgroup, control, console *os.File) (*Process, error) {
 	}
 	p := &Process{pipes: pipes}
 	cmd := func(intoCgroup int) *exec.Cmd {
-		c := exec.Command("/proc/self/exe", StageArg, spec.Name)
+		c := exec.Command("/proc/self/fd/"+strconv.Itoa(stageExeFD), StageArg, spec.Name)
+		c.Args[0] = "jinit"
 		c.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
 		c.Stdin, c.Stdout, c.Stderr = nil, console, console
-		c.ExtraFiles = pipes.stageFiles(control)
+		c.ExtraFiles = append(pipes.stageFiles(control), exe)
 		c.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Pdeathsig: syscall.SIGKILL, Setsid: true}
 		if intoCgroup >= 0 {
 			c.SysProcAttr.UseCgroupFD, c.SysProcAttr.CgroupFD = true, intoCgroup
@@ -76,11 +82,28 @@ func Spawn(spec Spec, cg *Cgroup, control, console *os.File) (*Process, error) {
 	return p, nil
 }
 
+// readOnlyCopy returns a detached, read-only, nosuid bind of the file at
+// path (open_tree and mount_setattr on the copy: no mount namespace is
+// touched). The stage is exec'd from it, so the jail's PID 1 runs a binary
+// that nothing in the jail can write through /proc/1/exe.
+func readOnlyCopy(path string) (*os.File, error) {
+	fd, err := unix.OpenTree(unix.AT_FDCWD, path, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("spawn jail: open %s: %w", path, err)
+	}
+	attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV}
+	if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH, &attr); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("spawn jail: make a read-only copy of %s: %w", path, err)
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
 func cloneIntoUnsupported(err error) bool {
 	return errors.Is(err, errors.ErrUnsupported) || errors.Is(err, syscall.ENOSYS) ||
 		errors.Is(err, syscall.E2BIG) || errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.EBUSY)
 }
 
-// Release hands the stage its spec; it returns once jinit has been exec'd,
-// or with the stage's error.
+// Release hands the stage its spec; it returns once the stage has become
+// jinit, or with the stage's error.
 func (p *Process) Release(spec Spec) error { return p.pipes.release(spec) }

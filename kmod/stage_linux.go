@@ -7,60 +7,74 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// The stage is the first process of a new jail: jailctl re-executes itself
-// with new PID, mount, UTS and IPC namespaces, and the stage — PID 1 of the
-// new PID namespace, still with full privileges — composes the root, pivots
-// into it and execs jinit, which stays PID 1. It runs only in the new
+// The stage is the first process of a new jail: the keeper starts the
+// jinit binary with new PID, mount, UTS and IPC namespaces, and the stage —
+// PID 1 of the new PID namespace, still with full privileges — composes
+// the root, pivots into it, confines itself to the jail's profile and then
+// carries on as jinit in the same process (no second exec: each costs a Go
+// start-up, the largest part of a jail's start). It runs only in the new
 // mount namespace, which it makes private before anything else, so nothing
 // it mounts can reach the host.
+//
+// The keeper runs the stage from a read-only detached copy of the jinit
+// binary (descriptor stageExeFD), so /proc/1/exe, which a jailed root may
+// open, never leads to a writable host file.
 
 // Descriptors the stage inherits.
 const (
 	stageControlFD = 3 // the host-side listening control socket, passed on to jinit
 	stageSpecFD    = 4 // the Spec as JSON; EOF releases the stage
-	stageErrFD     = 5 // close-on-exec: empty at exec of jinit, else the error
+	stageErrFD     = 5 // the stage's error; closed empty once jinit runs
+	stageExeFD     = 6 // the read-only jinit binary the stage was exec'd from
 )
 
-// The stage must exec jinit from its main thread: the parent-death signal
-// that ties the jail to its keeper is a property of the thread that was
-// forked, and a Go thread created later would exec without it. Locking
-// in init keeps main() on the main thread.
+// The stage is exec'd through /proc/self/fd/N, which makes its command
+// name "6"; it is the jail's jinit, and ps in the jail should say so.
+// Naming it in init names most of the runtime's threads too.
 func init() {
 	if IsStage() {
-		runtime.LockOSThread()
+		unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&[]byte("jinit\x00")[0])), 0, 0, 0)
 	}
 }
 
-// StageMain runs the stage and never returns.
-func StageMain() {
+// Stage builds the jail around this process and returns jinit's command
+// line, for the caller (jinit's main) to run in this same process. On
+// failure it reports the error to the keeper and exits.
+func Stage() []string {
+	unix.Close(stageExeFD)
 	errw := os.NewFile(stageErrFD, "stage-errors")
 	syscall.CloseOnExec(stageErrFD)
-	err := stage()
-	fmt.Fprintf(errw, "%v", err)
-	os.Exit(1)
+	args, err := stage()
+	if err != nil {
+		fmt.Fprintf(errw, "%v", err)
+		os.Exit(1)
+	}
+	// Empty and closed: the keeper's Release returns, jinit is running.
+	errw.Close()
+	return args
 }
 
-func stage() error {
+func stage() ([]string, error) {
 	var spec Spec
 	specR := os.NewFile(stageSpecFD, "stage-spec")
 	b, err := io.ReadAll(io.LimitReader(specR, 1<<20))
 	specR.Close()
 	if err != nil {
-		return fmt.Errorf("read jail spec: %w", err)
+		return nil, fmt.Errorf("read jail spec: %w", err)
 	}
 	if err := json.Unmarshal(b, &spec); err != nil {
-		return fmt.Errorf("decode jail spec: %w", err)
+		return nil, fmt.Errorf("decode jail spec: %w", err)
 	}
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
-		return fmt.Errorf("make mounts private: %w", err)
+		return nil, fmt.Errorf("make mounts private: %w", err)
 	}
 	// Detached copies of what must be mounted after the pivot (jinit and
 	// the extra mounts): they are attached afterwards, so mount points are
@@ -68,39 +82,40 @@ func stage() error {
 	// at the host.
 	jinit, err := cloneTree(spec.Jinit)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	srcs := make([]int, len(spec.Mounts))
 	for i, m := range spec.Mounts {
 		if srcs[i], err = cloneTree(m.Src); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if err := composeRoot(&spec); err != nil {
-		return err
+		return nil, err
 	}
 	if err := pivot(spec.Mnt); err != nil {
-		return err
+		return nil, err
 	}
 	if err := mountAfterPivot(&spec, jinit, srcs); err != nil {
-		return err
+		return nil, err
 	}
 	svcDir := "/etc/service"
 	if spec.NoServices {
 		svcDir = NoServicesDir
 		if err := os.Mkdir(svcDir, 0o555); err != nil {
-			return fmt.Errorf("create %s: %w", svcDir, err)
+			return nil, fmt.Errorf("create %s: %w", svcDir, err)
 		}
 	}
 	if err := unix.Sethostname([]byte(spec.Hostname)); err != nil {
-		return fmt.Errorf("set hostname: %w", err)
+		return nil, fmt.Errorf("set hostname: %w", err)
 	}
 	if err := confine(&spec); err != nil {
-		return err
+		return nil, err
 	}
-	args := spec.jinitArgs(svcDir, stageControlFD)
-	env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "JAIL_NAME=" + spec.Name}
-	return fmt.Errorf("exec jinit: %w", unix.Exec(JinitPath, args, env))
+	os.Clearenv()
+	os.Setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+	os.Setenv("JAIL_NAME", spec.Name)
+	return spec.jinitArgs(svcDir, stageControlFD), nil
 }
 
 // composeRoot builds the jail's root on a tmpfs at spec.Mnt: the read-only

@@ -19,8 +19,9 @@ import (
 // The test binary re-execs itself in helper roles that mirror a real jail:
 //
 //	stage  PID 1 of new pid/mount/uts/ipc namespaces: makes / private,
-//	       mounts /proc and a scratch tmpfs, MaskPaths, Apply, exec jinit
-//	jinit  DropForChildren, then starts a root service, a uid 65534
+//	       mounts /proc and a scratch tmpfs, MaskPaths, Apply, then
+//	       carries on as jinit (keep) or execs a service (nokeep)
+//	jinit  (in the stage's process) starts a root service, a uid 65534
 //	       service and a uid 65534 sleeper it kills (CAP_KILL)
 //	service  runs EscapeChecks as root under the profile
 //	user   uid 65534: reports, then execs a setuid-root copy (suid)
@@ -58,8 +59,6 @@ func runHelper(args []string) error {
 	switch args[0] {
 	case "stage":
 		return runStage(args[1:])
-	case "jinit":
-		return runJinit(args[1:])
 	case "service":
 		return runService(args[1:])
 	case "user":
@@ -112,15 +111,14 @@ func runStage(args []string) error {
 	if err := MaskPaths(p); err != nil {
 		return err
 	}
-	self := filepath.Join(scratch, "plain")
-	next := "service " + string(p) + " " + scratch
-	if keep {
-		next = "jinit " + string(p) + " " + scratch
-	}
-	if err := Apply(p, Options{KeepForSupervisor: keep}); err != nil {
+	if err := Apply(p, Options{Supervisor: keep}); err != nil {
 		return err
 	}
-	return unix.Exec(self, []string{self}, []string{helperEnv + "=" + next})
+	if keep {
+		return runJinit(string(p), scratch)
+	}
+	self := filepath.Join(scratch, "plain")
+	return unix.Exec(self, []string{self}, []string{helperEnv + "=service " + string(p) + " " + scratch})
 }
 
 // prepareScratch mounts a tmpfs (suid allowed) over scratch with copies of
@@ -187,34 +185,27 @@ func copyFile(src, dst string, mode os.FileMode) error {
 }
 
 type jinitReport struct {
-	Before, After Status
-	Service       string // wait status of the root service
-	User          string
+	Status  Status // jinit's own, after Apply
+	Service string // wait status of the root service
+	User    string
 	// Fcap and FcapEff: a file-capability binary (all=p, all=ep) run as
 	// uid 65534.
 	Fcap, FcapEff string
 	Kill          int // errno of kill(SIGKILL) on a uid 65534 process
-	// Threads is how many threads jinit had after DropForChildren, and
-	// Differ lists those whose credentials differ from the caller's.
+	// Threads is how many threads jinit had after Apply, and Differ
+	// lists those whose credentials differ from the caller's.
 	Threads int
 	Differ  []string
 }
 
-// runJinit: jinit PROFILE SCRATCH.
-func runJinit(args []string) error {
-	p, scratch := args[0], args[1]
+// runJinit plays jinit in the stage's process, after Apply.
+func runJinit(p, scratch string) error {
 	var r jinitReport
 	var err error
-	if r.Before, err = ReadStatus(0); err != nil {
+	if r.Status, err = ReadStatus(0); err != nil {
 		return err
 	}
-	if err := DropForChildren(); err != nil {
-		return err
-	}
-	if r.After, err = ReadStatus(0); err != nil {
-		return err
-	}
-	if r.Threads, r.Differ, err = threadsDiffer(r.After); err != nil {
+	if r.Threads, r.Differ, err = threadsDiffer(r.Status); err != nil {
 		return err
 	}
 	plain := filepath.Join(scratch, "plain")

@@ -62,15 +62,15 @@ func (p Profile) atLeast(from Profile) bool { return from != "" && p.rank() >= f
 
 // Options tunes Apply.
 type Options struct {
-	// KeepForSupervisor hands CAP_SETUID, CAP_SETGID and CAP_KILL (and,
-	// in high, CAP_SETPCAP until DropForChildren) to the program exec'd
-	// after Apply, so that jinit can start services as other users and
-	// signal them. The services it starts still get exactly the profile,
-	// once jinit has called DropForChildren.
-	KeepForSupervisor bool
+	// Supervisor: the caller carries on in this process as the jail's
+	// jinit. In high it keeps CAP_SETUID, CAP_SETGID and CAP_KILL
+	// (permitted and effective, in no set a child inherits), so that it
+	// can start services as other users and signal them; the services
+	// still get exactly the profile. Lower profiles keep their own set.
+	Supervisor bool
 }
 
-// SupervisorCaps are the capabilities jinit keeps with KeepForSupervisor.
+// SupervisorCaps are the capabilities jinit keeps with Supervisor.
 // CAP_CHOWN and CAP_DAC_OVERRIDE are deliberately absent: jinit only opens
 // and executes files owned by root (service directories, its own state) and
 // hands services pipes, none of which needs them.

@@ -15,9 +15,10 @@ func supervisorMask() uint64 {
 	return m
 }
 
-// Apply restricts the calling process to profile p. Call it last, right
-// before execve of jinit (or the jailed program): in the jail's namespaces,
-// after pivot_root, MaskPaths and sethostname, and while still fully root.
+// Apply restricts the calling process to profile p. Call it last: in the
+// jail's namespaces, after pivot_root, MaskPaths and sethostname, while
+// still fully root, and before the process carries on as jinit (Options.
+// Supervisor) or execs the jailed program.
 //
 // Apply changes every thread of the process (AllThreadsSyscall and seccomp
 // TSYNC), so the caller need not lock its OS thread; it needs a
@@ -28,13 +29,14 @@ func supervisorMask() uint64 {
 //     inheritable/ambient are cleared, so a root exec gets exactly those
 //     and a non-root exec nothing. No no_new_privs: setuid binaries keep
 //     working, bounded by the same set.
-//   - high: no_new_privs, SECBIT_NOROOT (locked), an empty bounding set
-//     and no capabilities. With KeepForSupervisor, CAP_SETUID, CAP_SETGID,
-//     CAP_KILL and CAP_SETPCAP stay in the bounding, inheritable and
-//     ambient sets, so the exec'd jinit holds them through the ambient set;
-//     jinit calls DropForChildren before starting services.
+//   - high: no_new_privs, SECBIT_NOROOT (locked), empty bounding,
+//     inheritable and ambient sets and no capabilities; with Supervisor,
+//     CAP_SETUID, CAP_SETGID and CAP_KILL stay permitted and effective in
+//     this process only, so a service jinit starts, as root or not, ends
+//     with no capability in any set.
 //
-// On error the process is left partly restricted and must not exec.
+// On error the process is left partly restricted and must neither exec
+// nor carry on.
 func Apply(p Profile, opt Options) error {
 	if _, err := Parse(string(p)); err != nil || p == "" {
 		return fmt.Errorf("apply profile: unknown profile %q", p)
@@ -73,8 +75,8 @@ func Apply(p Profile, opt Options) error {
 
 func applyHigh(opt Options, last int, cur capSet) error {
 	var keep uint64
-	if opt.KeepForSupervisor {
-		keep = supervisorMask() | capBit(unix.CAP_SETPCAP)
+	if opt.Supervisor {
+		keep = supervisorMask()
 		if cur.prm&keep != keep {
 			return fmt.Errorf("supervisor capabilities %#x not permitted (have %#x)", keep, cur.prm)
 		}
@@ -82,20 +84,21 @@ func applyHigh(opt Options, last int, cur capSet) error {
 	if err := prctlAll("set no_new_privs", unix.PR_SET_NO_NEW_PRIVS, 1, 0); err != nil {
 		return err
 	}
-	// Ambient caps must be permitted and inheritable when raised.
-	if err := setCaps(capSet{eff: cur.eff, prm: cur.prm, inh: keep}); err != nil {
+	if err := raiseAmbient(0); err != nil {
 		return err
 	}
-	if err := raiseAmbient(keep); err != nil {
+	if err := setCaps(capSet{eff: cur.eff, prm: cur.prm}); err != nil {
 		return err
 	}
-	if err := dropBounding(keep, last); err != nil {
+	if err := dropBounding(0, last); err != nil {
 		return err
 	}
+	// Securebits need CAP_SETPCAP effective: still there, only the
+	// bounding set has lost it.
 	if err := prctlAll("set securebits", unix.PR_SET_SECUREBITS, highSecurebits, 0); err != nil {
 		return err
 	}
-	return setCaps(capSet{eff: keep, prm: keep, inh: keep})
+	return setCaps(capSet{eff: keep, prm: keep})
 }
 
 // applyBounded applies low or medium. CAP_SYS_ADMIN stays effective until
@@ -123,41 +126,4 @@ func trimBounded(p Profile, last int, cur capSet) error {
 		return err
 	}
 	return setCaps(capSet{eff: cur.eff & allow, prm: cur.prm & allow})
-}
-
-// DropForChildren is called by jinit at start-up, before it starts any
-// service. It clears the ambient and inheritable sets on all threads so
-// that a service, exec'd as root or as another user, gets exactly the
-// profile. Under high (recognised by SECBIT_NOROOT) it also empties the
-// bounding set and gives up CAP_SETPCAP, keeping only CAP_SETUID, CAP_SETGID
-// and CAP_KILL effective in jinit itself: services end with no capability
-// in any set. jinit must not re-exec itself afterwards.
-func DropForChildren() error {
-	sb, err := unix.PrctlRetInt(unix.PR_GET_SECUREBITS, 0, 0, 0, 0)
-	if err != nil {
-		return fmt.Errorf("drop capabilities for children: read securebits: %w", err)
-	}
-	cur, err := getCaps()
-	if err != nil {
-		return fmt.Errorf("drop capabilities for children: %w", err)
-	}
-	if err := raiseAmbient(0); err != nil {
-		return fmt.Errorf("drop capabilities for children: %w", err)
-	}
-	next := capSet{eff: cur.eff, prm: cur.prm}
-	if sb&secbitNoRoot != 0 && cur.eff&capBit(unix.CAP_SETPCAP) != 0 {
-		last, err := lastCap()
-		if err == nil {
-			err = dropBounding(0, last)
-		}
-		if err != nil {
-			return fmt.Errorf("drop capabilities for children: %w", err)
-		}
-		next.eff &^= capBit(unix.CAP_SETPCAP)
-		next.prm &^= capBit(unix.CAP_SETPCAP)
-	}
-	if err := setCaps(next); err != nil {
-		return fmt.Errorf("drop capabilities for children: %w", err)
-	}
-	return nil
 }

@@ -98,7 +98,6 @@ func TestProfilesInJail(t *testing.T) {
 		t.Fatal(err)
 	}
 	sup := capMask(t, SupervisorCaps...)
-	setpcap := capMask(t, "SETPCAP")
 	for _, p := range Profiles {
 		t.Run(string(p), func(t *testing.T) {
 			lines := runRole(t, "stage "+string(p)+" "+scratchDir(t)+" keep", jailFlags)
@@ -113,11 +112,7 @@ func TestProfilesInJail(t *testing.T) {
 
 			allow := capMask(t, AllowedCaps(p)...) & self.CapBnd
 			if p == High {
-				wantStatus(t, "jinit before DropForChildren", ji.Before, Status{CapInh: sup | setpcap,
-					CapPrm: sup | setpcap, CapEff: sup | setpcap, CapBnd: sup | setpcap, CapAmb: sup | setpcap,
-					NoNewPrivs: true, Seccomp: 2})
-				wantStatus(t, "jinit after DropForChildren", ji.After, Status{CapPrm: sup, CapEff: sup,
-					NoNewPrivs: true, Seccomp: 2})
+				wantStatus(t, "jinit", ji.Status, Status{CapPrm: sup, CapEff: sup, NoNewPrivs: true, Seccomp: 2})
 				wantStatus(t, "root service", svc.Status, Status{NoNewPrivs: true, Seccomp: 2})
 				wantStatus(t, "uid 65534 service", user, Status{Uid: 65534, Euid: 65534, NoNewPrivs: true, Seccomp: 2})
 				wantStatus(t, "setuid-root exec by uid 65534", suid, Status{Uid: 65534, Euid: 65534,
@@ -126,8 +121,7 @@ func TestProfilesInJail(t *testing.T) {
 					NoNewPrivs: true, Seccomp: 2})
 			} else {
 				root := Status{CapPrm: allow, CapEff: allow, CapBnd: allow, Seccomp: 2}
-				wantStatus(t, "jinit before DropForChildren", ji.Before, root)
-				wantStatus(t, "jinit after DropForChildren", ji.After, root)
+				wantStatus(t, "jinit", ji.Status, root)
 				wantStatus(t, "root service", svc.Status, root)
 				wantStatus(t, "uid 65534 service", user, Status{Uid: 65534, Euid: 65534, CapBnd: allow, Seccomp: 2})
 				wantStatus(t, "setuid-root exec by uid 65534", suid, Status{Uid: 65534, Euid: 0,
@@ -144,7 +138,7 @@ func TestProfilesInJail(t *testing.T) {
 				t.Errorf("exec of an all=ep binary: %s; want EPERM", ji.FcapEff)
 			}
 			if ji.Threads < 2 || len(ji.Differ) > 0 {
-				t.Errorf("jinit threads after DropForChildren: %d, differing %v", ji.Threads, ji.Differ)
+				t.Errorf("jinit threads after Apply: %d, differing %v", ji.Threads, ji.Differ)
 			}
 			if ji.Kill != 0 {
 				t.Errorf("jinit kill of a uid 65534 service: %v", syscall.Errno(ji.Kill))
@@ -193,7 +187,7 @@ func errText(e syscall.Errno) string {
 	return unix.ErrnoName(e) + " (" + e.Error() + ")"
 }
 
-// TestHighWithoutSupervisor: Apply(high) without KeepForSupervisor leaves
+// TestHighWithoutSupervisor: Apply(high) without Supervisor leaves
 // the exec'd program with no capability in any set.
 func TestHighWithoutSupervisor(t *testing.T) {
 	lines := runRole(t, "stage high "+scratchDir(t)+" nokeep", jailFlags)

@@ -13,8 +13,5 @@ func Apply(p Profile, opt Options) error { return errSecmodel }
 // MaskPaths is not used on NetBSD; it always fails.
 func MaskPaths(p Profile) error { return errSecmodel }
 
-// DropForChildren is not used on NetBSD; it always fails.
-func DropForChildren() error { return errSecmodel }
-
 // CapMask has no meaning on NetBSD; it always fails.
 func CapMask(names []string) (uint64, error) { return 0, errSecmodel }

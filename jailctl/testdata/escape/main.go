@@ -158,6 +158,8 @@ func rootChecks(r *Report, p ports) error {
 	r.Results["userns_regain"] = usernsRegain(r)
 	r.Results["kill_host"] = errWord(unix.Kill(p.hostPid, 0))
 	r.Results["ptrace_host"] = ptraceSeize(p.hostPid)
+	r.Results["pid1_exe_write"] = openWrite("/proc/1/exe")
+	r.Results["pid1_exe_chmod"] = chmodSame("/proc/1/exe")
 	r.Results["setuid_base"] = nosuid("/usr/bin")
 	r.Results["setuid_plant"] = plantSetuid(dir)
 	r.Results["cgroup_v1_writable"] = cgroupV1Writable()
@@ -316,6 +318,25 @@ func ioUringSetup() string {
 
 // ptraceSeize attaches without stopping the target; it can only ever
 // reach a process the jail can see.
+// openWrite opens path for writing without truncating or writing a byte.
+func openWrite(path string) string {
+	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err == nil {
+		unix.Close(fd)
+	}
+	return errWord(err)
+}
+
+// chmodSame sets path's mode to what it already is: harmless if it
+// succeeds, and it succeeds only on a writable mount.
+func chmodSame(path string) string {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return errWord(err)
+	}
+	return errWord(unix.Chmod(path, st.Mode&0o7777))
+}
+
 func ptraceSeize(pid int) string {
 	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SEIZE, uintptr(pid), 0, 0, 0, 0)
 	return word(e)
