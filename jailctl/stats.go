@@ -12,9 +12,6 @@ import (
 	"time"
 
 	"github.com/jailsproject/jails/logs/telemetry"
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 )
 
 // The collector serves the metrics endpoints (jailctl collector --listen).
@@ -149,44 +146,25 @@ func collectorCPU(ctx context.Context, addr string, names []string) map[string]c
 }
 
 // parseCollectorCPU picks jails_jail_cpu_usage_ratio and
-// jails_jail_start_time_seconds out of an exposition.
+// jails_jail_start_time_seconds out of an exposition; a malformed one
+// gives what was read before the bad line.
 func parseCollectorCPU(r io.Reader, out map[string]colCPU) {
-	p := expfmt.NewTextParser(model.LegacyValidation)
-	mfs, err := p.TextToMetricFamilies(r)
-	if err != nil {
-		return
-	}
-	if mf := mfs["jails_jail_start_time_seconds"]; mf != nil {
-		for _, m := range mf.GetMetric() {
-			jail := labelValue(m.GetLabel(), "jail")
-			c := out[jail]
-			sec := m.GetGauge().GetValue()
-			c.started = time.Unix(0, int64(math.Round(sec*1e9)))
-			out[jail] = c
-		}
-	}
-	if mf := mfs["jails_jail_cpu_usage_ratio"]; mf != nil {
-		for _, m := range mf.GetMetric() {
-			jail, v := labelValue(m.GetLabel(), "jail"), m.GetGauge().GetValue()
-			c := out[jail]
-			switch labelValue(m.GetLabel(), "window") {
+	samples, _ := telemetry.ReadSamples(r, "jails_jail_start_time_seconds", "jails_jail_cpu_usage_ratio")
+	for _, m := range samples {
+		jail, v := m.Labels["jail"], m.Value
+		c := out[jail]
+		if m.Name == "jails_jail_start_time_seconds" {
+			c.started = time.Unix(0, int64(math.Round(v*1e9)))
+		} else {
+			switch m.Labels["window"] {
 			case "1s":
 				c.cpu1s = &v
 			case "10s":
 				c.cpu10s = &v
 			}
-			out[jail] = c
 		}
+		out[jail] = c
 	}
-}
-
-func labelValue(ls []*dto.LabelPair, name string) string {
-	for _, l := range ls {
-		if l.GetName() == name {
-			return l.GetValue()
-		}
-	}
-	return ""
 }
 
 // sampleCPU measures, over one second, the CPU use of the running jails
