@@ -30,10 +30,14 @@ func keep(st *store.Store, r *store.Resolved, jinit string, noServices bool, rep
 	if err != nil {
 		return err
 	}
-	// The keeper now only waits: give back what setting up took.
-	debug.FreeOSMemory()
+	// The keeper now only waits: give back what setting up took, once the
+	// jail's start is over (a forced GC now takes CPU from jinit's start).
+	time.AfterFunc(freeMemoryAfter, debug.FreeOSMemory)
 	return waitJail(st, name, k.proc.Cmd, func() error { k.teardown(st, name); return nil }, log)
 }
+
+// freeMemoryAfter is when a keeper returns the memory it used to set up.
+const freeMemoryAfter = 3 * time.Second
 
 type kept struct {
 	cg    *kmod.Cgroup

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/jailsproject/jails/kmod/profile"
 	"golang.org/x/sys/unix"
 )
 
@@ -39,6 +40,9 @@ func Spawn(spec Spec, cg *Cgroup, control, console *os.File) (*Process, error) {
 		flags |= syscall.CLONE_NEWNET
 	}
 	p := &Process{pipes: pipes}
+	if prof, err := profile.Parse(spec.Profile); err == nil {
+		profile.NarrowStageBounding(prof) // this thread only forks the stage
+	}
 	cmd := func(intoCgroup int) *exec.Cmd {
 		c := exec.Command("/proc/self/fd/"+strconv.Itoa(stageExeFD), StageArg, spec.Name)
 		c.Args[0] = "jinit"

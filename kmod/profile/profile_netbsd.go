@@ -15,3 +15,6 @@ func MaskPaths(p Profile) error { return errSecmodel }
 
 // CapMask has no meaning on NetBSD; it always fails.
 func CapMask(names []string) (uint64, error) { return 0, errSecmodel }
+
+// NarrowStageBounding has nothing to narrow on NetBSD.
+func NarrowStageBounding(p Profile) {}
