@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,15 +121,68 @@ func (e *env) startLocked(ctx context.Context, name string, timeout time.Duratio
 	if err := e.st.CheckPorts(name, r.Ports); err != nil {
 		return err
 	}
+	early := e.earlyReady(ctx, name, timeout)
+	defer early.cancel()
 	if err := e.launchKeeper(name, noServices); err != nil {
 		e.st.Reconcile(name)
 		return err
 	}
-	if err := e.waitReady(ctx, name, timeout); err != nil {
+	<-early.done
+	err = early.err
+	if !early.sent {
+		err = e.waitReady(ctx, name, timeout)
+	}
+	if err != nil {
 		e.stopLocked(ctx, name, 10*time.Second)
 		return fmt.Errorf("services did not start: %w", err)
 	}
 	return nil
+}
+
+// readyWait is a wait-ready request made while the keeper starts the jail.
+type readyWait struct {
+	done   chan struct{}
+	cancel func()
+	sent   bool  // jinit answered the handshake: err is its answer
+	err    error // valid once done is closed
+}
+
+// earlyReady connects as soon as the keeper's control socket listens (it
+// polls for it) and asks for wait-ready before jinit runs: the connection
+// waits in the socket's backlog, and the answer comes the moment the
+// services are ready, rather than after a connection and handshake made
+// once the keeper has reported. If it cannot get as far as jinit's
+// handshake, sent stays false and start asks again the usual way.
+func (e *env) earlyReady(ctx context.Context, name string, timeout time.Duration) *readyWait {
+	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Second)
+	w := &readyWait{done: make(chan struct{}), cancel: cancel}
+	go func() {
+		defer close(w.done)
+		var d net.Dialer
+		var conn net.Conn
+		for {
+			var err error
+			if conn, err = d.DialContext(ctx, "unix", e.st.SockPath(name)); err == nil {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+		stop := context.AfterFunc(ctx, func() { conn.Close() })
+		defer stop()
+		c, err := control.NewClient(conn)
+		if err != nil {
+			conn.Close()
+			return
+		}
+		defer c.Close()
+		w.sent = true
+		_, w.err = c.Do(ctx, control.Request{Verb: services.VerbWaitReady, TimeoutMS: timeout.Milliseconds()})
+	}()
+	return w
 }
 
 // launchKeeper starts `jailctl __keeper [--no-services] NAME` detached, and
