@@ -2,10 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,8 +68,12 @@ var readBufs = sync.Pool{New: func() any { b := make([]byte, readSize); return &
 
 // newCapture sets up capture for the supervisor.
 func newCapture(o options, log hclog.Logger) *Capture {
+	// The boot id only tells one jinit run from another; it needs no
+	// cryptographic generator (crypto/rand would bring the FIPS module's
+	// initialisation into every jail's start). The runtime seeds this one
+	// from the kernel.
 	var id [8]byte
-	rand.Read(id[:])
+	binary.LittleEndian.PutUint64(id[:], rand.Uint64())
 	return &Capture{
 		buf:   logs.NewBuffer(logs.BufferConfig{Limit: o.logBuffer, LineMax: o.logLineMax, Boot: hex.EncodeToString(id[:])}),
 		dir:   o.services,
