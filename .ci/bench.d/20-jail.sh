@@ -41,6 +41,16 @@ for ((i = 1; i <= REPS; i++)); do
 	echo "unshare $(ms "$t0" "$t1")" >>"$BENCH_TMP/t.dat"
 	t0=$EPOCHREALTIME; "${bw[@]}" tini -- true; t1=$EPOCHREALTIME
 	echo "bwrap $(ms "$t0" "$t1")" >>"$BENCH_TMP/t.dat"
+	# What one process start costs here: a C program, and our two Go
+	# programs doing nothing (usage on -h). A start runs jailctl, the
+	# keeper (jailctl again) and jinit one after the other, then the
+	# service's shell: their sum is the floor of this design.
+	t0=$EPOCHREALTIME; /bin/true; t1=$EPOCHREALTIME
+	echo "true $(ms "$t0" "$t1")" >>"$BENCH_TMP/t.dat"
+	t0=$EPOCHREALTIME; "$J" -h >/dev/null 2>&1; t1=$EPOCHREALTIME
+	echo "jailctl-h $(ms "$t0" "$t1")" >>"$BENCH_TMP/t.dat"
+	t0=$EPOCHREALTIME; "$BENCH_BIN/jinit" -h >/dev/null 2>&1; t1=$EPOCHREALTIME
+	echo "jinit-h $(ms "$t0" "$t1")" >>"$BENCH_TMP/t.dat"
 done
 log "start/stop: $REPS rounds done"
 col() { awk -v k="$1" '$1 == k { print $2 }' "$BENCH_TMP/t.dat" | stats; }
@@ -48,6 +58,10 @@ read -r s_med s_p90 _ <<<"$(col start)"
 read -r p_med p_p90 _ <<<"$(col stop)"
 read -r u_med u_p90 _ <<<"$(col unshare)"
 read -r b_med b_p90 _ <<<"$(col bwrap)"
+read -r tr_med tr_p90 _ <<<"$(col true)"
+read -r jc_med jc_p90 _ <<<"$(col jailctl-h)"
+read -r ji_med ji_p90 _ <<<"$(col jinit-h)"
+floor=$(awk -v c="$jc_med" -v j="$ji_med" -v t="$tr_med" 'BEGIN { printf "%.2f", 2 * c + j + t }')
 
 # Memory on the host of a running jail with N services: jinit and the
 # keeper (everything jailctl leaves behind), against s6 and runit trees.
@@ -97,8 +111,19 @@ interleaved, $REPS rounds, wall time in ms (bash \`\$EPOCHREALTIME\`).
 | jailctl stop | $p_med | $p_p90 | $(ratio "$p_med" "$u_med") |
 | unshare + tini -- true | $u_med | $u_p90 | 1.00× |
 | bwrap + tini -- true | $b_med | $b_p90 | $(ratio "$b_med" "$u_med") |
+| \`/bin/true\` (one exec of a C program) | $tr_med | $tr_p90 | $(ratio "$tr_med" "$u_med") |
+| \`jailctl -h\` (one start of jailctl, a Go program) | $jc_med | $jc_p90 | $(ratio "$jc_med" "$u_med") |
+| \`jinit -h\` (one start of jinit) | $ji_med | $ji_p90 | $(ratio "$ji_med" "$u_med") |
+| floor of the design: 2 × jailctl + jinit + true | $floor | | $(ratio "$floor" "$u_med") |
 
 Target: start-to-ready within 2× of the unshare + tini line.
+
+A start runs three Go programs one after the other — jailctl, the jail's
+keeper (jailctl again, which must outlive the command as jinit's parent)
+and jinit (the stage that builds the jail, then PID 1) — and the service's
+shell; the *floor* row adds up what starting them costs on this machine
+before any of them does any work. docs/ARCHITECTURE.md ("Where a jail's
+start goes") breaks the rest down.
 
 ### Host memory of a running jail
 
