@@ -358,10 +358,22 @@ func TestLogsContent(t *testing.T) {
 	h.must("create", "ct", "--services", svc)
 	h.collector()
 	h.must("start", "ct")
-	waitUntil(t, 20*time.Second, "every service's output", func() bool {
-		return h.lastText("ct", "big") == "after" && h.lastText("ct", "bin") == "\x1b[31mred" &&
-			strings.HasPrefix(h.lastText("ct", "closer"), "exited: exit 3") && strings.Contains(h.lastText("ct", "fin"), "finish 2 0")
-	})
+	var last map[string]string
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		last = map[string]string{}
+		for _, s := range []string{"big", "bin", "closer", "fin"} {
+			last[s] = h.lastText("ct", s)
+		}
+		if last["big"] == "after" && last["bin"] == "\x1b[31mred" &&
+			strings.HasPrefix(last["closer"], "exited: exit 3") && strings.Contains(last["fin"], "finish 2 0") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for every service's output; last stored lines: %q\n%s", last, h.diagnose("ct"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 
 	big := h.storeLines("ct", "big")
 	pieces := 0
@@ -554,4 +566,19 @@ func TestLogsWithoutCollector(t *testing.T) {
 	if r := h.run("logs", "nc", "../x"); r.code != 2 {
 		t.Fatalf("a bad service name: exit %d", r.code)
 	}
+}
+
+// diagnose collects what explains a wait that timed out: the jail's
+// services, its console and the collector's output.
+func (h *host) diagnose(jail string) string {
+	st := store.NewStore(h.state)
+	console, _ := os.ReadFile(st.ConsolePath(jail))
+	coll, _ := os.ReadFile(filepath.Join(h.state, "collector.out"))
+	tail := func(b []byte) string {
+		if len(b) > 4096 {
+			b = b[len(b)-4096:]
+		}
+		return string(b)
+	}
+	return "status:\n" + h.run("status", jail).stdout + "console:\n" + tail(console) + "collector:\n" + tail(coll)
 }
