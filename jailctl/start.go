@@ -139,6 +139,10 @@ func (e *env) startLocked(ctx context.Context, name string, timeout time.Duratio
 	return nil
 }
 
+// readyPoll is how often start looks for the keeper's control socket: it
+// appears a few ms after the keeper starts, tens of ms before jinit answers.
+const readyPoll = 3 * time.Millisecond
+
 // readyWait is a wait-ready request made while the keeper starts the jail.
 type readyWait struct {
 	done   chan struct{}
@@ -168,7 +172,7 @@ func (e *env) earlyReady(ctx context.Context, name string, timeout time.Duration
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(time.Millisecond):
+			case <-time.After(readyPoll):
 			}
 		}
 		stop := context.AfterFunc(ctx, func() { conn.Close() })
