@@ -271,3 +271,31 @@ func TestIDsAndDestroy(t *testing.T) {
 	}
 
 }
+
+// A service with rlimits is started through jinit itself (`jinit
+// rlimit-exec` from /run/jinit, the read-only copy jinit runs from), as
+// root and as another user, under every profile.
+func TestServiceRlimitsInJail(t *testing.T) {
+	h := newHost(t)
+	for _, p := range []string{"low", "medium", "high"} {
+		svc := t.TempDir()
+		service(t, svc, "lim", "echo \"$(ulimit -Sn) $(ulimit -Hn) $(id -u)\" > /tmp/lim\nexec sleep 100000",
+			"[rlimits]\nnofile = [64, 128]\n")
+		service(t, svc, "limuser", "echo \"$(ulimit -Sn) $(ulimit -Hn) $(id -u)\" > /tmp/limuser\nexec sleep 100000",
+			"user = \"nobody\"\n[rlimits]\nnofile = 100\n")
+		name := "rl-" + p
+		h.must("create", name, "--services", svc, "--profile", p)
+		h.must("start", name)
+		for file, want := range map[string]string{"/tmp/lim": "64 128 0", "/tmp/limuser": "100 100 65534"} {
+			var got string
+			waitUntil(t, 10*time.Second, p+" "+file, func() bool {
+				got = strings.TrimSpace(h.run("exec", name, "--", "cat", file).stdout)
+				return got != ""
+			})
+			if got != want {
+				t.Errorf("%s: %s says %q, want %q", p, file, got, want)
+			}
+		}
+		h.must("stop", name)
+	}
+}

@@ -26,9 +26,11 @@ func newLogger(debug bool) hclog.Logger {
 }
 
 // selfExe is the path services are started through when jinit must set
-// something up between fork and exec (rlimits). In a jail, jinit runs from
-// a detached copy of its binary that has no path, so it uses its own
-// /proc/self/exe link, which any process may exec.
+// something up between fork and exec (rlimits): its own binary (in a jail,
+// /run/jinit, the read-only copy it runs from), or, when that path no
+// longer leads to a file (the binary was replaced or deleted, as an
+// upgrade does), the /proc/self/exe link, which still execs the running
+// one.
 func selfExe() string {
 	if exe, err := os.Executable(); err == nil {
 		if fi, err := os.Stat(exe); err == nil && fi.Mode().IsRegular() {

@@ -49,7 +49,7 @@ func init() {
 // line, for the caller (jinit's main) to run in this same process. On
 // failure it reports the error to the keeper and exits.
 func Stage() []string {
-	unix.Close(stageExeFD)
+	syscall.CloseOnExec(stageExeFD) // until it becomes /run/jinit
 	errw := os.NewFile(stageErrFD, "stage-errors")
 	syscall.CloseOnExec(stageErrFD)
 	args, err := stage()
@@ -79,11 +79,8 @@ func stage() ([]string, error) {
 	// Detached copies of what must be mounted after the pivot (jinit and
 	// the extra mounts): they are attached afterwards, so mount points are
 	// resolved inside the jail's root, where its own symlinks cannot point
-	// at the host.
-	jinit, err := cloneTree(spec.Jinit)
-	if err != nil {
-		return nil, err
-	}
+	// at the host. jinit's is the read-only copy this process runs from.
+	jinit := stageExeFD
 	srcs := make([]int, len(spec.Mounts))
 	for i, m := range spec.Mounts {
 		if srcs[i], err = cloneTree(m.Src); err != nil {
