@@ -133,5 +133,5 @@ func (k *kept) teardown(st *store.Store, name string) {
 	if k.guard != nil {
 		k.guard.Close()
 	}
-	os.RemoveAll(st.RunDir(name))
+	st.RemoveRunDir(name)
 }

@@ -134,5 +134,5 @@ func (k *kept) teardown(st *store.Store, name string, log hclog.Logger) error {
 			return err
 		}
 	}
-	return os.RemoveAll(st.RunDir(name))
+	return st.RemoveRunDir(name)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -298,4 +299,35 @@ func TestServiceRlimitsInJail(t *testing.T) {
 		}
 		h.must("stop", name)
 	}
+}
+
+// A runtime directory that still has something mounted below it is never
+// removed through the mount (on NetBSD a dead keeper can leave the jail's
+// root, null mounts of host directories, there). The mount is made in a
+// private mount namespace of a child, where jailctl then runs.
+func TestReconcileKeepsMountedRunDir(t *testing.T) {
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Fatal("unshare not installed (apt-get install -y util-linux)")
+	}
+	h := newHost(t)
+	h.jail("mnt")
+	h.must("stop", "mnt")
+	st := store.NewStore(h.state)
+	root := st.MntDir("mnt")
+	script := `set -e
+mkdir -p "$ROOT"
+mount -t tmpfs canary "$ROOT"
+echo keep > "$ROOT/canary"
+if "$JAILCTL" --state-dir "$STATE" start mnt 2>"$ROOT/err"; then echo "start succeeded"; exit 1; fi
+grep -q "still mounted there: $ROOT" "$ROOT/err" || { cat "$ROOT/err"; exit 1; }
+test "$(cat "$ROOT/canary")" = keep
+`
+	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script)
+	cmd.Env = append(os.Environ(), "ROOT="+root, "JAILCTL="+jailctlBin, "STATE="+h.state)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("in a private mount namespace: %v\n%s", err, out)
+	}
+	// Outside that namespace nothing is mounted: the next command cleans up.
+	h.must("start", "mnt")
+	h.must("stop", "mnt")
 }

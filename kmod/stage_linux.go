@@ -7,8 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"unsafe"
 
@@ -239,7 +237,7 @@ func readOnlyTree(dst string) error {
 		return fmt.Errorf("make %s read-only: %w", dst, err)
 	}
 	// Before Linux 5.12: remount each mount of the tree, deepest last.
-	points, err := mountsUnder(dst)
+	points, err := MountsUnder(dst)
 	if err != nil {
 		return err
 	}
@@ -252,45 +250,6 @@ func readOnlyTree(dst string) error {
 		}
 	}
 	return nil
-}
-
-// mountsUnder lists the mount points at or below dir, from mountinfo.
-func mountsUnder(dir string) ([]string, error) {
-	b, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return nil, fmt.Errorf("read mountinfo: %w", err)
-	}
-	var out []string
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 5 {
-			continue
-		}
-		p := unescapeMount(f[4])
-		if p == dir || strings.HasPrefix(p, dir+"/") {
-			out = append(out, p)
-		}
-	}
-	return out, nil
-}
-
-// unescapeMount decodes mountinfo's octal escapes (\040 for a space).
-func unescapeMount(s string) string {
-	if !strings.Contains(s, "\\") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 func bindDir(src, dst string, flags uintptr) error {

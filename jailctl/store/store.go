@@ -12,8 +12,11 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/jailsproject/jails/kmod"
 )
 
 // Store is the on-disk state of one jails instance: definitions and
@@ -229,7 +232,7 @@ func (s *Store) Running(name string) *Runtime {
 func (s *Store) Reconcile(name string) error {
 	rt, err := s.ReadRuntime(name)
 	if errors.Is(err, os.ErrNotExist) {
-		return os.RemoveAll(s.RunDir(name)) // a start that died before writing it
+		return s.RemoveRunDir(name) // a start that died before writing it
 	}
 	if err == nil && rt.Alive() {
 		return nil
@@ -242,7 +245,31 @@ func (s *Store) Reconcile(name string) error {
 			s.WriteLast(name, "the jail's keeper process died; cleaned up by a later command")
 		}
 	}
-	return os.RemoveAll(s.RunDir(name))
+	return s.RemoveRunDir(name)
+}
+
+// RemoveRunDir removes a jail's runtime directory, unless something is
+// still mounted below it: removing through a mount deletes what the mount
+// shows. On NetBSD a jail's root there is null mounts of the host's base
+// and of the writable layer, in the host's only mount namespace; on Linux
+// the root lives in the jail's own namespace and nothing should ever be
+// mounted here, which this checks too.
+func (s *Store) RemoveRunDir(name string) error {
+	dir := s.RunDir(name)
+	real, err := filepath.EvalSymlinks(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("remove %s: %w", dir, err)
+	}
+	mounts, err := kmod.MountsUnder(real)
+	if err != nil {
+		return fmt.Errorf("remove %s: %w", dir, err)
+	}
+	if len(mounts) > 0 {
+		return fmt.Errorf("remove %s: still mounted there: %s (unmount, then retry)", dir, strings.Join(mounts, ", "))
+	}
+	return os.RemoveAll(dir)
 }
 
 // markStopping records that an operator asked the jail to stop, so the
