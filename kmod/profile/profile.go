@@ -140,6 +140,8 @@ var rules = []rule{
 		from: Medium, caps: []string{"NET_ADMIN"}, note: "no syscall to filter: netlink/ioctl check the capability"},
 	{op: "eBPF programs and maps", from: Medium, caps: []string{"BPF"}, syscalls: []string{"bpf"}},
 	{op: "perf events", from: Medium, caps: []string{"PERFMON"}, syscalls: []string{"perf_event_open"}},
+	{op: "io_uring (operations submitted to a ring do not pass through seccomp)", from: Medium,
+		syscalls: []string{"io_uring_setup", "io_uring_enter", "io_uring_register"}},
 	{op: "kernel keyrings (keyctl, add_key, request_key)", from: Medium,
 		syscalls: []string{"keyctl", "add_key", "request_key"}},
 	{op: "create user namespaces (regain capabilities)", from: Medium,
