@@ -43,6 +43,7 @@ func selfExe() string {
 // supervise runs the supervisor until SIGTERM/SIGINT/SIGQUIT or a shutdown
 // command has stopped every service and every leftover process.
 func supervise(ctx context.Context, o options) error {
+	sigs := notifySignals()
 	log := newLogger(o.debug)
 	os.Chdir("/")
 	becomeReaper(log)
@@ -67,7 +68,7 @@ func supervise(ctx context.Context, o options) error {
 
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	go handleSignals(ctx, log, eng, stop)
+	go handleSignals(ctx, log, eng, stop, sigs)
 	// The control socket outlives the engine until the collector has taken
 	// the last log lines (capt.Close).
 	srvCtx, srvStop := context.WithCancel(context.Background())
@@ -113,13 +114,21 @@ func controlListener(o options) (net.Listener, error) {
 	return nil, nil
 }
 
-// handleSignals maps PID-1 signals: TERM/INT/QUIT shut down, HUP rescans.
-// Every signal jinit might get is caught (not ignored): a caught signal is
-// reset to default in the services, an ignored one would be inherited.
-func handleSignals(ctx context.Context, log hclog.Logger, eng *services.Engine, stop func()) {
+// notifySignals catches every signal jinit might get (not ignoring it: a
+// caught signal is reset to default in the services, an ignored one would
+// be inherited). supervise calls it first: until Notify, Go's own handler
+// ends the process on SIGHUP or SIGTERM, and when the handling goroutine
+// called it, a signal sent as soon as jinit answered could still kill it
+// (seen once in TestRescan).
+func notifySignals() chan os.Signal {
 	c := make(chan os.Signal, 8)
 	signal.Notify(c, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP,
 		syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGUSR1, syscall.SIGUSR2)
+	return c
+}
+
+// handleSignals maps PID-1 signals: TERM/INT/QUIT shut down, HUP rescans.
+func handleSignals(ctx context.Context, log hclog.Logger, eng *services.Engine, stop func(), c chan os.Signal) {
 	defer signal.Stop(c)
 	for {
 		select {
