@@ -254,3 +254,32 @@ func TestRescan(t *testing.T) {
 		return len(st) == 1 && st[0].Name == "new" && st[0].Ready
 	})
 }
+
+// wait-ready answers the same whenever it comes: a restart = "never"
+// service that started and then ended (exit 2, or exit 0) counts as
+// started; one whose run cannot be executed (its interpreter is missing)
+// is named as failed.
+func TestWaitReadyAfterServicesEnded(t *testing.T) {
+	dir := t.TempDir()
+	writeService(t, dir, "fails-later", "exit 2", `restart = "never"`)
+	writeService(t, dir, "ends", "exit 0", `restart = "never"`)
+	s := startSupervisor(t, dir, true)
+	waitFor(t, 5*time.Second, "both services to end", func() bool {
+		st := s.do(services.VerbStatus, "").Services
+		return len(st) == 2 && st[0].LastExit != nil && st[1].LastExit != nil
+	})
+	s.do(services.VerbWaitReady, "") // fails the test on an error
+
+	bad := t.TempDir()
+	sd := writeService(t, bad, "noexec", "exec sleep 1000", `restart = "never"`)
+	if err := os.WriteFile(filepath.Join(sd, "run"), []byte("#!/no/such/interpreter\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s2 := startSupervisor(t, bad, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := s2.client.Do(ctx, control.Request{Verb: services.VerbWaitReady, TimeoutMS: 5000})
+	if err == nil || !strings.Contains(err.Error(), "noexec (failed") {
+		t.Fatalf("wait-ready with a service that cannot start: %v", err)
+	}
+}

@@ -216,9 +216,13 @@ func (e *Engine) waitState(w *waiter, now time.Time) (bool, error) {
 		switch {
 		case u == nil:
 			failed = append(failed, n+" (removed)")
+		case u.st.Ready, u.st.Phase == PhaseDone:
+		case u.st.WasReady && (u.st.Phase == PhaseFailed || u.st.Phase == PhaseDown):
+			// It started, then ended for good (restart = "never"): its
+			// start succeeded whenever this request came in; what became
+			// of it since is in its status.
 		case u.st.Phase == PhaseFailed:
 			failed = append(failed, fmt.Sprintf("%s (failed: %s)", n, lastExitText(u)))
-		case u.st.Ready, u.st.Phase == PhaseDone:
 		case u.st.Want == WantDown && w.names == nil:
 			// Not wanted (a down file): not waited for.
 		default:

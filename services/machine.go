@@ -162,6 +162,7 @@ type State struct {
 	Want      Want
 	Pid       int
 	Ready     bool
+	WasReady  bool      // ready at least once since it was last brought up
 	Since     time.Time // last phase change
 	StartedAt time.Time // last spawn
 	Restarts  int       // respawns after an exit
@@ -255,7 +256,7 @@ func (m *machine) step(ev Event) {
 		}
 	case EvReady:
 		if m.s.Phase == PhaseStarting && m.s.Pid != 0 {
-			m.s.Ready = true
+			m.s.Ready, m.s.WasReady = true, true
 			m.cancelTimer()
 			m.emit(Action{Kind: ActStopReadiness})
 			m.enter(PhaseRunning)
@@ -283,6 +284,7 @@ func (m *machine) want(w Want) {
 	case PhaseDown, PhaseFailed, PhaseDone:
 		m.s.Deaths = nil
 		m.s.Streak = 0
+		m.s.WasReady = false
 		m.enter(PhaseWaiting)
 	case PhaseStopping:
 		if m.s.cause == stopOperator {
@@ -349,7 +351,7 @@ func (m *machine) spawned(pid int) {
 	m.s.StartedAt = m.now
 	m.s.Since = m.now
 	if !m.p.HasReadiness {
-		m.s.Ready = true
+		m.s.Ready, m.s.WasReady = true, true
 		m.enter(PhaseRunning)
 		return
 	}
@@ -444,7 +446,7 @@ func (m *machine) afterExit(permanent bool) {
 		m.enter(PhaseDown)
 	case m.p.Oneshot && !st.Failed():
 		m.s.Want = WantDown
-		m.s.Ready = true // a oneshot is "ready" once it succeeded
+		m.s.Ready, m.s.WasReady = true, true // a oneshot is "ready" once it succeeded
 		m.enter(PhaseDone)
 	case m.s.Want == WantOnce:
 		m.s.Want = WantDown

@@ -302,3 +302,35 @@ func TestStepDoesNotAliasDeaths(t *testing.T) {
 		t.Fatal("Step wrote into the caller's Deaths backing array")
 	}
 }
+
+// WasReady marks a service that came up since it was last brought up: it
+// survives the run's end (a restart = "never" service that exited after
+// starting did start) and is cleared by the next up.
+func TestWasReady(t *testing.T) {
+	p := testPolicy()
+	p.Restart = RestartNever
+	s := State{Phase: PhaseDown, Want: WantDown}
+	s, _ = Step(s, Event{Kind: EvUp, Now: t0}, p)
+	s, _ = Step(s, Event{Kind: EvDepsReady, Now: t0}, p)
+	if s.WasReady {
+		t.Fatal("ready before it was spawned")
+	}
+	s, _ = Step(s, Event{Kind: EvSpawned, Pid: 7, Now: t0}, p)
+	if !s.Ready || !s.WasReady {
+		t.Fatalf("spawned without readiness: ready=%v wasReady=%v", s.Ready, s.WasReady)
+	}
+	s, _ = Step(s, Event{Kind: EvExited, Status: ExitStatus{Code: 2}, Now: t0}, p)
+	if s.Phase != PhaseFailed || s.Ready || !s.WasReady {
+		t.Fatalf("after exit 2: %s ready=%v wasReady=%v", s.Phase, s.Ready, s.WasReady)
+	}
+	s, _ = Step(s, Event{Kind: EvUp, Now: t0}, p)
+	if s.WasReady {
+		t.Fatal("up did not clear WasReady")
+	}
+	// A spawn that fails never makes it ready.
+	s, _ = Step(s, Event{Kind: EvDepsReady, Now: t0}, p)
+	s, _ = Step(s, Event{Kind: EvSpawnFailed, Status: ExitStatus{Code: 127}, Now: t0}, p)
+	if s.Phase != PhaseFailed || s.WasReady {
+		t.Fatalf("after a failed spawn: %s wasReady=%v", s.Phase, s.WasReady)
+	}
+}
