@@ -298,7 +298,8 @@ func (c *follow) poll(path string, emit func([]byte)) error {
 		}
 		// A new current file. The old one may have grown between the read
 		// above and the rename that rotated it; once the new file exists
-		// nothing writes the old one any more, so read it to its end now.
+		// nothing writes the old one any more, so read it to its end now,
+		// then every file rotated after it, before the new current one.
 		f, err := os.Open(path)
 		if err != nil {
 			return nil
@@ -309,9 +310,49 @@ func (c *follow) poll(path string, emit func([]byte)) error {
 				return err
 			}
 			c.f.Close()
+			if err := c.readRotatedAfter(filepath.Dir(path), emit); err != nil {
+				f.Close()
+				return err
+			}
 		}
 		c.f, c.ino, c.off, c.partial = f, inode(fi), 0, nil
 	}
+}
+
+// readRotatedAfter reads, oldest first, the rotated files newer than the
+// one the follower had open (several rotations can pass between two looks).
+// When that file was pruned already, every rotated file left is newer.
+func (c *follow) readRotatedAfter(dir string, emit func([]byte)) error {
+	arch, err := Archives(dir)
+	if err != nil {
+		return nil
+	}
+	next := arch
+	for i, p := range arch {
+		if fi, err := os.Stat(p); err == nil && inode(fi) == c.ino {
+			next = arch[i+1:]
+			break
+		}
+	}
+	for _, p := range next {
+		f, err := os.Open(p)
+		if err != nil {
+			continue // pruned meanwhile: those lines are gone
+		}
+		fi, err := f.Stat()
+		if err != nil {
+			f.Close()
+			continue
+		}
+		c.f, c.ino, c.off, c.partial = f, inode(fi), 0, nil
+		err = c.read(emit)
+		f.Close()
+		c.f = nil
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // openInode opens the current file at path, or the rotated file beside

@@ -203,3 +203,39 @@ func TestSyslog(t *testing.T) {
 		}
 	}
 }
+
+// A follower that looks only after several rotations still reads the
+// files rotated in between, in order (keep is large enough that none was
+// pruned).
+func TestFollowAcrossSeveralRotationsBetweenLooks(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := OpenJail(dir, StoreConfig{RotateSize: 4096, Keep: 50})
+	s.BeginStream("b", time.Now())
+	s.WriteBatch(batchOf(1, "a", 0, 1))
+	fl := NewFollower(dir, "a", map[string]Cursor{"a": Snapshot(dir, "a")})
+	var followed []string
+	poll := func() {
+		fl.Poll(func(svc string, line []byte) {
+			p, _ := ParseLine(line)
+			followed = append(followed, string(p.Text))
+		})
+	}
+	poll()
+	seq := uint64(2)
+	for i := 1; i < 400; i += 7 { // several rotations, no look in between
+		s.WriteBatch(batchOf(seq, "a", i, 7))
+		seq += 7
+	}
+	poll()
+	if arch, _ := Archives(filepath.Join(dir, "a")); len(arch) < 3 {
+		t.Fatalf("only %d rotations: the test needs several between two looks", len(arch))
+	}
+	for i, txt := range followed {
+		if want := fmt.Sprintf("a %06d", i+1); txt != want {
+			t.Fatalf("line %d is %q, want %q (%d lines followed)", i, txt, want, len(followed))
+		}
+	}
+	if len(followed) != 399 {
+		t.Fatalf("followed %d lines, want 399", len(followed))
+	}
+}
