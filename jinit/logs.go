@@ -276,38 +276,7 @@ func (c *Capture) BufferStats() logs.Stats { return c.buf.Stats() }
 
 // Stream serves a log subscription (control.Streamer).
 func (c *Capture) Stream(ctx context.Context, req control.Request, conn *control.Conn) error {
-	gen, after := c.buf.Subscribe(req.Boot, req.FromSeq)
-	defer c.buf.Unsubscribe(gen)
-	data, _ := json.Marshal(logs.SubscribeReply{Boot: c.buf.Boot(), After: after})
-	resp, _ := json.Marshal(control.Response{ID: req.ID, OK: true, Data: data})
-	if err := conn.Write(control.TypeResponse, resp); err != nil {
-		return err
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		defer cancel()
-		for {
-			typ, p, err := conn.Read()
-			if err != nil || typ != control.TypeAck {
-				return
-			}
-			seq, err := logs.DecodeAck(p)
-			if err != nil {
-				return
-			}
-			c.buf.Ack(seq)
-		}
-	}()
-	for {
-		batch, err := c.buf.Next(ctx, gen, logs.DefaultBatch)
-		if err != nil {
-			return err
-		}
-		if err := conn.Write(control.TypeLogs, batch); err != nil {
-			return err
-		}
-	}
+	return control.ServeLogs(ctx, c.buf, req, conn)
 }
 
 // Tail answers the "tail" verb: the newest records jinit still holds.

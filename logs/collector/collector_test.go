@@ -16,7 +16,7 @@ import (
 )
 
 // fakeJinit serves the log stream of a buffer on a jail's control socket,
-// as jinit does (jinit/logs.go), without a jail.
+// with the code jinit uses (control.ServeLogs), without a jail.
 type fakeJinit struct {
 	buf    *logs.Buffer
 	cancel context.CancelFunc
@@ -30,32 +30,7 @@ func (noHandler) Handle(context.Context, control.Request) control.Response {
 }
 
 func (f *fakeJinit) Stream(ctx context.Context, req control.Request, conn *control.Conn) error {
-	gen, after := f.buf.Subscribe(req.Boot, req.FromSeq)
-	data, _ := json.Marshal(logs.SubscribeReply{Boot: f.buf.Boot(), After: after})
-	resp, _ := json.Marshal(control.Response{ID: req.ID, OK: true, Data: data})
-	conn.Write(control.TypeResponse, resp)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		defer cancel()
-		for {
-			typ, p, err := conn.Read()
-			if err != nil || typ != control.TypeAck {
-				return
-			}
-			seq, _ := logs.DecodeAck(p)
-			f.buf.Ack(seq)
-		}
-	}()
-	for {
-		b, err := f.buf.Next(ctx, gen, logs.DefaultBatch)
-		if err != nil {
-			return err
-		}
-		if err := conn.Write(control.TypeLogs, b); err != nil {
-			return err
-		}
-	}
+	return control.ServeLogs(ctx, f.buf, req, conn)
 }
 
 func startJinit(t *testing.T, st *store.Store, jail, boot string) *fakeJinit {
