@@ -140,14 +140,7 @@ func TestRotationRetentionFollow(t *testing.T) {
 	s, _ := OpenJail(dir, StoreConfig{RotateSize: 4096, Keep: 3})
 	s.BeginStream("b", time.Now())
 	s.WriteBatch(batchOf(1, "a", 0, 1))
-	fl := NewFollower(dir, "a", map[string]Cursor{"a": Snapshot(dir, "a")})
-	var followed []string
-	poll := func() {
-		fl.Poll(func(svc string, line []byte) {
-			p, _ := ParseLine(line)
-			followed = append(followed, string(p.Text))
-		})
-	}
+	poll, followed := textFollower(dir, "a")
 	seq := uint64(2)
 	for i := 1; i < 400; i += 7 {
 		s.WriteBatch(batchOf(seq, "a", i, 7))
@@ -158,8 +151,8 @@ func TestRotationRetentionFollow(t *testing.T) {
 	if len(arch) != 3 {
 		t.Fatalf("%d rotated files", len(arch))
 	}
-	if len(followed) != 399 || followed[0] != "a 000001" || followed[398] != "a 000399" {
-		t.Fatalf("followed %d lines", len(followed))
+	if len(*followed) != 399 || (*followed)[0] != "a 000001" || (*followed)[398] != "a 000399" {
+		t.Fatalf("followed %d lines", len(*followed))
 	}
 	last, err := LastLines(dir, "a", 50, Snapshot(dir, "a"))
 	if err != nil || len(last) != 50 {
@@ -212,14 +205,7 @@ func TestFollowAcrossSeveralRotationsBetweenLooks(t *testing.T) {
 	s, _ := OpenJail(dir, StoreConfig{RotateSize: 4096, Keep: 50})
 	s.BeginStream("b", time.Now())
 	s.WriteBatch(batchOf(1, "a", 0, 1))
-	fl := NewFollower(dir, "a", map[string]Cursor{"a": Snapshot(dir, "a")})
-	var followed []string
-	poll := func() {
-		fl.Poll(func(svc string, line []byte) {
-			p, _ := ParseLine(line)
-			followed = append(followed, string(p.Text))
-		})
-	}
+	poll, followed := textFollower(dir, "a")
 	poll()
 	seq := uint64(2)
 	for i := 1; i < 400; i += 7 { // several rotations, no look in between
@@ -230,12 +216,26 @@ func TestFollowAcrossSeveralRotationsBetweenLooks(t *testing.T) {
 	if arch, _ := Archives(filepath.Join(dir, "a")); len(arch) < 3 {
 		t.Fatalf("only %d rotations: the test needs several between two looks", len(arch))
 	}
-	for i, txt := range followed {
+	for i, txt := range *followed {
 		if want := fmt.Sprintf("a %06d", i+1); txt != want {
-			t.Fatalf("line %d is %q, want %q (%d lines followed)", i, txt, want, len(followed))
+			t.Fatalf("line %d is %q, want %q (%d lines followed)", i, txt, want, len(*followed))
 		}
 	}
-	if len(followed) != 399 {
-		t.Fatalf("followed %d lines, want 399", len(followed))
+	if len(*followed) != 399 {
+		t.Fatalf("followed %d lines, want 399", len(*followed))
 	}
+}
+
+// textFollower follows svc from its current end; each poll appends the
+// text of the new lines to *followed.
+func textFollower(dir, svc string) (poll func(), followed *[]string) {
+	fl := NewFollower(dir, svc, map[string]Cursor{svc: Snapshot(dir, svc)})
+	followed = new([]string)
+	poll = func() {
+		fl.Poll(func(_ string, line []byte) {
+			p, _ := ParseLine(line)
+			*followed = append(*followed, string(p.Text))
+		})
+	}
+	return poll, followed
 }

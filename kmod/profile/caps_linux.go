@@ -132,14 +132,14 @@ func dropBounding(keep uint64, last int) error {
 	return nil
 }
 
-// StageCaps are what a jail's stage uses before it applies the profile:
+// stageCaps are what a jail's stage uses before it applies the profile:
 // mounts, pivot_root and sethostname (SYS_ADMIN), /dev's nodes (MKNOD),
 // reading a prepared root whatever its modes (DAC_OVERRIDE,
 // DAC_READ_SEARCH, FOWNER), and the profile's own changes (SETPCAP).
-var StageCaps = []string{"SYS_ADMIN", "MKNOD", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "SETPCAP"}
+var stageCaps = []string{"SYS_ADMIN", "MKNOD", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "SETPCAP"}
 
 // NarrowStageBounding drops from the calling thread's bounding set every
-// capability that neither the stage (StageCaps) nor the jail under p,
+// capability that neither the stage (stageCaps) nor the jail under p,
 // jinit included, will hold. The keeper calls it on the locked thread
 // that forks the stage: the bounding set is per thread and a child
 // inherits its forking thread's, so the stage starts with a few
@@ -155,7 +155,7 @@ func NarrowStageBounding(p Profile) {
 	if err != nil {
 		return
 	}
-	stage, _ := CapMask(StageCaps)
+	stage, _ := CapMask(stageCaps)
 	keep := allow | stage | supervisorMask()
 	for c := 0; c <= last; c++ {
 		if keep&capBit(c) == 0 {
