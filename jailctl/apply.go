@@ -158,7 +158,7 @@ func (e *env) ensureRunning(ctx context.Context, name string) (bool, error) {
 		return false, nil
 	}
 	e.log.Info("starting the jail without its services", "jail", name)
-	if err := e.startLocked(ctx, name, applyStartTimeout, true); err != nil {
+	if err := e.startLocked(ctx, lk, name, applyStartTimeout, true); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jailsproject/jails/jailctl/store"
+	"github.com/jailsproject/jails/kmod"
 )
 
 // Integration tests drive the real jailctl and jinit binaries, as root,
@@ -46,6 +47,7 @@ func TestMain(m *testing.M) {
 type host struct {
 	t     *testing.T
 	state string
+	env   []string // extra environment for jailctl
 }
 
 func newHost(t *testing.T) *host {
@@ -117,8 +119,7 @@ func (h *host) runIn(stdin string, args ...string) result {
 	h.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, jailctlBin, append([]string{"--state-dir", h.state}, args...)...)
-	cmd.Env = append(os.Environ(), "JAILS_JINIT="+jinitBin)
+	cmd := h.command(ctx, args...)
 	var so, se bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &so, &se
 	if stdin != "" {
@@ -132,6 +133,27 @@ func (h *host) runIn(stdin string, args ...string) result {
 		h.t.Fatalf("jailctl %v: %v", args, err)
 	}
 	return r
+}
+
+// command is jailctl on this host's state directory.
+func (h *host) command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, jailctlBin, append([]string{"--state-dir", h.state}, args...)...)
+	cmd.Env = append(append(os.Environ(), "JAILS_JINIT="+jinitBin), h.env...)
+	return cmd
+}
+
+// keptBeside reports whether the running jail's keeper was started beside
+// jinit (not its parent) and holds it with --adopt.
+func (h *host) keptBeside(name string) bool {
+	h.t.Helper()
+	rt, err := store.NewStore(h.state).ReadRuntime(name)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", rt.KeeperPid))
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", rt.JinitPid))
+	parent := fmt.Sprintf("\nPPid:\t%d\n", rt.KeeperPid)
+	return bytes.Contains(cmdline, []byte("\x00--adopt\x00")) && !bytes.Contains(status, []byte(parent))
 }
 
 func (h *host) run(args ...string) result { h.t.Helper(); return h.runIn("", args...) }
@@ -153,6 +175,24 @@ func (h *host) console(args []string) string {
 		}
 	}
 	return ""
+}
+
+// bothKeepers runs a lifecycle test on both ways a jail is kept: by a
+// keeper started beside jinit, which holds it through a pidfd (jailctl
+// start's path on Linux 6.15 and later), and by a keeper that is jinit's
+// parent (older kernels, NetBSD, jailctl run; JAILS_KEEPER=parent).
+func bothKeepers(t *testing.T, test func(t *testing.T, h *host)) {
+	t.Run("beside", func(t *testing.T) {
+		if !kmod.ExitInfoSupported() {
+			t.Skip("kernel before Linux 6.15: no PIDFD_INFO_EXIT, start keeps the parent path")
+		}
+		test(t, newHost(t))
+	})
+	t.Run("parent", func(t *testing.T) {
+		h := newHost(t)
+		h.env = []string{"JAILS_KEEPER=parent"}
+		test(t, h)
+	})
 }
 
 // service writes a service directory under dir.

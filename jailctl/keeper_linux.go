@@ -33,7 +33,7 @@ func keep(st *store.Store, r *store.Resolved, jinit string, noServices bool, rep
 	// The keeper now only waits: give back what setting up took, once the
 	// jail's start is over (a forced GC now takes CPU from jinit's start).
 	time.AfterFunc(freeMemoryAfter, debug.FreeOSMemory)
-	return waitJail(st, name, k.proc.Cmd, func() error { k.teardown(st, name); return nil }, log)
+	return waitJail(st, name, childJinit{k.proc.Cmd}, func() error { k.teardown(st, name); return nil }, log)
 }
 
 // freeMemoryAfter is when a keeper returns the memory it used to set up.
@@ -55,68 +55,104 @@ func buildJail(st *store.Store, r *store.Resolved, jinit string, noServices bool
 }
 
 func (k *kept) build(st *store.Store, r *store.Resolved, jinit string, noServices bool, log hclog.Logger) error {
+	h, err := k.prepare(st, r)
+	if err != nil {
+		return err
+	}
+	defer h.close()
+	spec := jailSpec(st, r, jinit, noServices, log)
+	if k.proc, err = kmod.Spawn(spec, k.cg, kmod.SpawnOptions{Control: h.control, Console: h.console}); err != nil {
+		return err
+	}
+	if err := k.guardPorts(r, log); err != nil {
+		return err
+	}
+	if err := st.RecordStart(r.Def.Name, os.Getpid(), k.proc.Cmd.Process.Pid, k.cg); err != nil {
+		return err
+	}
+	return k.proc.Release(spec)
+}
+
+// hostFiles are the host-side files a new jail's stage inherits.
+type hostFiles struct{ control, console *os.File }
+
+func (h hostFiles) close() {
+	h.control.Close()
+	h.console.Close()
+}
+
+// prepare makes what must exist before jinit's stage is cloned: the
+// runtime directory, the control socket, the console log and the cgroup.
+func (k *kept) prepare(st *store.Store, r *store.Resolved) (hostFiles, error) {
+	var h hostFiles
 	name := r.Def.Name
 	if len(r.Ports) > 0 {
 		if err := ports.Supported(); err != nil {
-			return fmt.Errorf("jail %s reserves ports but eBPF port enforcement is unavailable here: %w", name, err)
+			return h, fmt.Errorf("jail %s reserves ports but eBPF port enforcement is unavailable here: %w", name, err)
 		}
 	}
 	for _, d := range []string{st.RunDir(name), st.MntDir(name)} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
-			return fmt.Errorf("create %s: %w", d, err)
+			return h, fmt.Errorf("create %s: %w", d, err)
 		}
 	}
 	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: st.SockPath(name), Net: "unix"})
 	if err != nil {
-		return fmt.Errorf("create control socket: %w", err)
+		return h, fmt.Errorf("create control socket: %w", err)
 	}
 	ln.SetUnlinkOnClose(false)
-	lnFile, err := ln.File()
+	h.control, err = ln.File()
 	ln.Close()
 	if err != nil {
-		return fmt.Errorf("create control socket: %w", err)
+		return h, fmt.Errorf("create control socket: %w", err)
 	}
-	defer lnFile.Close()
 	os.Chmod(st.SockPath(name), 0o600)
-	console, err := os.OpenFile(st.ConsolePath(name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+	h.console, err = os.OpenFile(st.ConsolePath(name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
 	if err != nil {
-		return fmt.Errorf("open console log: %w", err)
+		h.control.Close()
+		return h, fmt.Errorf("open console log: %w", err)
 	}
-	defer console.Close()
-	t0 := time.Now()
-	if k.cg, err = kmod.CreateCgroup(st.CgroupGroup(), name, r.Limits); err != nil {
-		return err
+	// The plan is recorded before anything is made in the kernel, so that
+	// a start killed from here on leaves what Reconcile can remove.
+	cg, err := kmod.PlanCgroup(st.CgroupGroup(), name)
+	if err == nil {
+		err = st.RecordStart(name, os.Getpid(), 0, cg)
 	}
-	spec := kmod.Spec{
+	if err == nil {
+		err = cg.Create(r.Limits)
+	}
+	if err != nil {
+		h.close()
+		return h, err
+	}
+	k.cg = cg
+	return h, nil
+}
+
+func jailSpec(st *store.Store, r *store.Resolved, jinit string, noServices bool, log hclog.Logger) kmod.Spec {
+	name := r.Def.Name
+	return kmod.Spec{
 		Name: name, Hostname: r.Def.HostnameOrName(), Root: r.Def.Root, Writable: st.RWDir(name),
 		Mounts: r.Mounts, NetNone: r.Def.Net == "none", Profile: r.Def.Profile, Jinit: jinit, Mnt: st.MntDir(name),
 		Debug: log.IsDebug(), NoServices: noServices, LogBuffer: r.LogBuffer, LogLineMax: r.LogLineMax,
 	}
-	t1 := time.Now()
-	if k.proc, err = kmod.Spawn(spec, k.cg, lnFile, console); err != nil {
-		return err
+}
+
+// guardPorts attaches the jail's eBPF port programs to its cgroup. It runs
+// while jinit's stage starts, before the stage is released.
+func (k *kept) guardPorts(r *store.Resolved, log hclog.Logger) error {
+	if len(r.Ports) == 0 && r.Def.AllowUnreservedPorts {
+		return nil
 	}
-	if len(r.Ports) > 0 || !r.Def.AllowUnreservedPorts {
-		t2 := time.Now()
-		g, err := ports.Attach(k.cg.V2, r.Ports, ports.Options{AllowUnreserved: r.Def.AllowUnreservedPorts})
-		log.Debug("port programs attached", "took", time.Since(t2))
-		switch {
-		case err == nil:
-			k.guard = g
-		case len(r.Ports) > 0:
-			return fmt.Errorf("enforce port ownership: %w", err)
-		default:
-			log.Warn("cannot restrict the jail to its own ports", "error", err)
-		}
+	g, err := ports.Attach(k.cg.V2, r.Ports, ports.Options{AllowUnreserved: r.Def.AllowUnreservedPorts})
+	switch {
+	case err == nil:
+		k.guard = g
+	case len(r.Ports) > 0:
+		return fmt.Errorf("enforce port ownership: %w", err)
+	default:
+		log.Warn("cannot restrict the jail to its own ports", "error", err)
 	}
-	if err := st.RecordStart(name, k.proc.Cmd.Process.Pid, k.cg); err != nil {
-		return err
-	}
-	t3 := time.Now()
-	if err := k.proc.Release(spec); err != nil {
-		return err
-	}
-	log.Debug("jail built", "cgroup", t1.Sub(t0), "spawn", time.Since(t1)-time.Since(t3), "stage to jinit", time.Since(t3))
 	return nil
 }
 

@@ -27,7 +27,7 @@ func keep(st *store.Store, r *store.Resolved, jinit string, noServices bool, rep
 	if err != nil {
 		return err
 	}
-	return waitJail(st, name, k.proc.Cmd, func() error { return k.teardown(st, name, log) }, log)
+	return waitJail(st, name, childJinit{k.proc.Cmd}, func() error { return k.teardown(st, name, log) }, log)
 }
 
 type kept struct {
@@ -64,7 +64,7 @@ func (k *kept) build(st *store.Store, r *store.Resolved, jinit string, noService
 		}
 	}
 	k.jail = &kmod.Jail{Name: name, Root: st.MntDir(name)}
-	if err := st.RecordStart(name, 0, k.jail); err != nil {
+	if err := st.RecordStart(name, os.Getpid(), 0, k.jail); err != nil {
 		return err
 	}
 	lnFile, console, err := openEnds(st, name)
@@ -84,13 +84,13 @@ func (k *kept) build(st *store.Store, r *store.Resolved, jinit string, noService
 	if err := k.jail.Create(req); err != nil {
 		return err
 	}
-	if err := st.RecordStart(name, 0, k.jail); err != nil {
+	if err := st.RecordStart(name, os.Getpid(), 0, k.jail); err != nil {
 		return err
 	}
 	if k.proc, err = kmod.Spawn(spec, k.jail, lnFile, console); err != nil {
 		return err
 	}
-	if err := st.RecordStart(name, k.proc.Cmd.Process.Pid, k.jail); err != nil {
+	if err := st.RecordStart(name, os.Getpid(), k.proc.Cmd.Process.Pid, k.jail); err != nil {
 		return err
 	}
 	return k.proc.Release(spec)

@@ -108,12 +108,12 @@ func (e *env) start(ctx context.Context, name string, timeout time.Duration) err
 	if e.st.Running(name) != nil {
 		return errors.New("already running")
 	}
-	return e.startLocked(ctx, name, timeout, false)
+	return e.startLocked(ctx, lk, name, timeout, false)
 }
 
-// startLocked starts a stopped jail, its lock held; with noServices jinit
-// runs none of its services.
-func (e *env) startLocked(ctx context.Context, name string, timeout time.Duration, noServices bool) error {
+// startLocked starts a stopped jail, its lock lk held; with noServices
+// jinit runs none of its services.
+func (e *env) startLocked(ctx context.Context, lk *store.Lock, name string, timeout time.Duration, noServices bool) error {
 	r, err := store.LoadDef(e.st.DefPath(name))
 	if err != nil {
 		return err
@@ -123,7 +123,13 @@ func (e *env) startLocked(ctx context.Context, name string, timeout time.Duratio
 	}
 	early := e.earlyReady(ctx, name, timeout)
 	defer early.cancel()
-	if err := e.launchKeeper(name, noServices); err != nil {
+	keeperUp := func() error { return nil }
+	if directStart() {
+		keeperUp, err = e.launchDirect(name, noServices)
+	} else {
+		err = e.launchKeeper(lk, name, noServices)
+	}
+	if err != nil {
 		e.st.Reconcile(name)
 		return err
 	}
@@ -132,9 +138,14 @@ func (e *env) startLocked(ctx context.Context, name string, timeout time.Duratio
 	if !early.sent {
 		err = e.waitReady(ctx, name, timeout)
 	}
+	if kerr := keeperUp(); kerr != nil {
+		err = kerr
+	} else if err != nil {
+		err = fmt.Errorf("services did not start: %w", err)
+	}
 	if err != nil {
 		e.stopLocked(ctx, name, 10*time.Second)
-		return fmt.Errorf("services did not start: %w", err)
+		return err
 	}
 	return nil
 }
@@ -191,7 +202,10 @@ func (e *env) earlyReady(ctx context.Context, name string, timeout time.Duration
 
 // launchKeeper starts `jailctl __keeper [--no-services] NAME` detached, and
 // waits for its report: "ok" once jinit runs, or the error that stopped it.
-func (e *env) launchKeeper(name string, noServices bool) error {
+// The keeper shares the jail's lock until it reports, so that if this
+// process is killed meanwhile, the next command waits for a jail that is
+// built, or cleaned up after a failure, rather than one half-made.
+func (e *env) launchKeeper(lk *store.Lock, name string, noServices bool) error {
 	if err := os.MkdirAll(e.st.LogDir(name), 0o755); err != nil {
 		return err
 	}
@@ -205,19 +219,13 @@ func (e *env) launchKeeper(name string, noServices bool) error {
 		return err
 	}
 	defer rr.Close()
-	args := []string{keeperCmd, name}
+	args := append(e.globalArgs(), keeperCmd, name)
 	if noServices {
-		args = []string{keeperCmd, "--no-services", name}
-	}
-	if e.st.Dir != "" {
-		args = append([]string{"--state-dir", e.st.Dir}, args...)
-	}
-	if e.log.IsDebug() {
-		args = append([]string{"--debug"}, args...)
+		args = append(e.globalArgs(), keeperCmd, "--no-services", name)
 	}
 	cmd := exec.Command(e.self, args...)
 	cmd.Stdout, cmd.Stderr = console, console
-	cmd.ExtraFiles = []*os.File{rw}
+	cmd.ExtraFiles = []*os.File{rw, lk.File()}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
 		rw.Close()
@@ -237,6 +245,18 @@ func (e *env) launchKeeper(name string, noServices bool) error {
 	return fmt.Errorf("keeper exited without starting the jail (see %s)", e.st.ConsolePath(name))
 }
 
+// globalArgs are the options a jailctl started by this one inherits.
+func (e *env) globalArgs() []string {
+	var args []string
+	if e.st.Dir != "" {
+		args = append(args, "--state-dir", e.st.Dir)
+	}
+	if e.log.IsDebug() {
+		args = append(args, "--debug")
+	}
+	return args
+}
+
 func (e *env) waitReady(ctx context.Context, name string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Second)
 	defer cancel()
@@ -249,25 +269,37 @@ func (e *env) waitReady(ctx context.Context, name string, timeout time.Duration)
 	return err
 }
 
-// cmdKeeper is the hidden keeper process started by launchKeeper.
+// cmdKeeper is the hidden keeper process: started by launchKeeper to
+// build and keep a jail, or with --adopt by launchDirect to keep a jail
+// that jailctl start built.
 func cmdKeeper(ctx context.Context, e *env, args []string) error {
-	noServices := len(args) == 2 && args[0] == "--no-services"
-	if noServices {
-		args = args[1:]
+	fs := flag.NewFlagSet(keeperCmd, flag.ContinueOnError)
+	noServices := fs.Bool("no-services", false, "run none of the jail's services")
+	adopt := fs.Int("adopt", 0, "keep the jail whose jinit has this pid (descriptors from jailctl start)")
+	links := fs.Int("links", 0, "with --adopt: how many eBPF link descriptors follow")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
 	}
-	if len(args) != 1 {
-		return usageError{"__keeper [--no-services] NAME"}
+	if len(pos) != 1 || *links < 0 || *links > 64 {
+		return usageError{"__keeper [--no-services | --adopt PID --links N] NAME"}
 	}
 	report := os.NewFile(3, "report")
-	name := args[0]
+	name := pos[0]
+	if *adopt > 0 {
+		// launchDirect built the jail: there is no lock to share.
+		return adoptJail(e.st, name, *adopt, *links, func(err error) { sendReport(report, err) }, e.log)
+	}
+	lock := os.NewFile(4, "lock") // the starter's lock on the jail, until the report
 	r, err := store.LoadDef(e.st.DefPath(name))
 	if err == nil {
 		var jinit string
 		if jinit, err = findJinit(e.self); err == nil {
-			return keep(e.st, r, jinit, noServices, func(err error) { sendReport(report, err) }, e.log)
+			return keep(e.st, r, jinit, *noServices, func(err error) { sendReport(report, err); lock.Close() }, e.log)
 		}
 	}
 	sendReport(report, err)
+	lock.Close()
 	return err
 }
 

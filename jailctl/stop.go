@@ -49,17 +49,25 @@ func (e *env) stopLocked(ctx context.Context, name string, timeout time.Duration
 	cancel()
 	if err != nil {
 		e.log.Warn("orderly shutdown request failed; signalling jinit", "error", err)
-		syscall.Kill(rt.JinitPid, syscall.SIGTERM)
+		signalJinit(rt, syscall.SIGTERM)
 	}
 	if waitGone(rt, timeout) {
 		return nil
 	}
 	e.log.Warn("jail did not stop in time: killing it", "jail", name, "timeout", timeout)
-	syscall.Kill(rt.JinitPid, syscall.SIGKILL)
+	signalJinit(rt, syscall.SIGKILL)
 	if waitGone(rt, 5*time.Second) {
 		return nil
 	}
 	return fmt.Errorf("stop %s: the keeper (pid %d) did not exit", name, rt.KeeperPid)
+}
+
+// signalJinit signals the jail's jinit; a record written before jinit
+// was cloned has none (kill(0) would signal our own process group).
+func signalJinit(rt *store.Runtime, sig syscall.Signal) {
+	if rt.JinitPid > 0 {
+		syscall.Kill(rt.JinitPid, sig)
+	}
 }
 
 // waitGone waits for the keeper to exit, which happens after it removed

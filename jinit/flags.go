@@ -17,6 +17,7 @@ type options struct {
 	control   string // socket path to listen on
 	controlFD int    // or an inherited listening socket
 	jail      string
+	keeperFD  int // a pipe from the jail's host keeper: EOF ends the jail
 	debug     bool
 
 	// log capture (with a control socket)
@@ -33,7 +34,7 @@ type options struct {
 }
 
 const usage = `usage:
-  jinit [--services DIR] [--control SOCKET | --control-fd N] [--jail NAME]
+  jinit [--services DIR] [--control SOCKET | --control-fd N] [--jail NAME] [--keeper-fd N]
         [--log-buffer SIZE] [--log-line-max SIZE] [--log-drain DURATION]
   jinit [-s] [-g] [-e CODE] [-v] -- CMD [ARGS...]
   jinit ctl --control SOCKET VERB [SERVICE] [ARG]
@@ -59,6 +60,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.control, "control", "", "control socket path to listen on")
 	fs.IntVar(&o.controlFD, "control-fd", -1, "inherited listening control socket")
 	fs.StringVar(&o.jail, "jail", "", "jail name (reported to clients)")
+	fs.IntVar(&o.keeperFD, "keeper-fd", -1, "pipe from the jail's keeper; end of file ends the jail")
 	fs.BoolVar(&o.debug, "debug", false, "log state changes")
 	o.logBuffer = logs.DefaultBuffer
 	lm := int64(logs.DefaultLineMax)

@@ -52,6 +52,9 @@ func supervise(ctx context.Context, o options) error {
 			return err
 		}
 	}
+	if o.keeperFD >= 0 {
+		go watchKeeper(o.keeperFD, log)
+	}
 
 	ln, err := controlListener(o)
 	if err != nil {
@@ -173,4 +176,23 @@ func (h *handler) Handle(ctx context.Context, req control.Request) control.Respo
 		return control.Response{Error: err.Error()}
 	}
 	return control.Response{OK: true, Services: reply.Services, Stats: &reply.Stats}
+}
+
+// watchKeeper ends the jail when the host process that keeps it is gone:
+// nothing is ever written to the keeper pipe, so a read returns only when
+// the keeper's end is closed, that is, when it has exited. jinit then exits
+// at once, as a parent-death signal would have killed it; the kernel ends
+// every process of the jail with it, and the next jailctl command on the
+// jail removes what the keeper left.
+func watchKeeper(fd int, log hclog.Logger) {
+	syscall.CloseOnExec(fd)
+	f := os.NewFile(uintptr(fd), "keeper")
+	var b [1]byte
+	for {
+		if _, err := f.Read(b[:]); err != nil {
+			break
+		}
+	}
+	log.Error("the jail's keeper has exited: ending the jail")
+	os.Exit(1)
 }

@@ -100,38 +100,59 @@ func (l *cgroupLayout) findV1Mounts() error {
 
 // CreateCgroup makes GROUP/NAME below this process's own cgroup in every
 // hierarchy, and applies the limits. It fails if the cgroup exists (a
-// stale one must be removed by DestroyCgroup first).
+// stale one must be removed by Destroy first).
 func CreateCgroup(group, name string, lim Limits) (*Cgroup, error) {
+	cg, err := PlanCgroup(group, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := cg.Create(lim); err != nil {
+		return nil, err
+	}
+	return cg, nil
+}
+
+// PlanCgroup returns where CreateCgroup would make the jail's cgroup,
+// without making it: a start records the plan first, so that a later
+// command can remove what a start killed half-way made.
+func PlanCgroup(group, name string) (*Cgroup, error) {
 	l, err := detectCgroups()
 	if err != nil {
 		return nil, err
 	}
 	cg := &Cgroup{V2: filepath.Join(l.v2Mount, l.v2Own, group, name), V1: map[string]string{}}
+	for _, c := range v1Controllers {
+		if mnt := l.v1Mount[c]; mnt != "" {
+			cg.V1[c] = filepath.Join(mnt, l.v1Own[c], group, name)
+		}
+	}
+	return cg, nil
+}
+
+// Create makes the planned directories and applies the limits; on
+// failure it removes what it made.
+func (cg *Cgroup) Create(lim Limits) error {
 	if err := mkdirCgroup(cg.V2); err != nil {
-		return nil, err
+		return err
 	}
 	delegate(filepath.Dir(cg.V2))
+	made := map[string]bool{}
 	for _, c := range v1Controllers {
-		mnt, own := l.v1Mount[c], l.v1Own[c]
-		if mnt == "" {
-			continue
-		}
-		dir := filepath.Join(mnt, own, group, name)
-		if _, dup := valuesContain(cg.V1, dir); dup {
-			cg.V1[c] = dir // co-mounted (cpu,cpuacct): same directory
+		dir, ok := cg.V1[c]
+		if !ok || made[dir] { // co-mounted (cpu,cpuacct): same directory
 			continue
 		}
 		if err := mkdirCgroup(dir); err != nil {
 			cg.Destroy()
-			return nil, err
+			return err
 		}
-		cg.V1[c] = dir
+		made[dir] = true
 	}
 	if err := cg.setLimits(lim); err != nil {
 		cg.Destroy()
-		return nil, err
+		return err
 	}
-	return cg, nil
+	return nil
 }
 
 // delegate enables, in the group that holds the jails (a cgroup without
@@ -149,15 +170,6 @@ func delegate(group string) {
 			writeFile(filepath.Join(group, "cgroup.subtree_control"), "+"+c)
 		}
 	}
-}
-
-func valuesContain(m map[string]string, v string) (string, bool) {
-	for k, x := range m {
-		if x == v {
-			return k, true
-		}
-	}
-	return "", false
 }
 
 func mkdirCgroup(dir string) error {

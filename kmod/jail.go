@@ -73,6 +73,9 @@ type Spec struct {
 	// NoServices starts jinit supervising an empty directory instead of
 	// /etc/service: a running jail without its services (jailctl apply).
 	NoServices bool `json:"no_services,omitempty"`
+	// KeeperPipe: the stage has the keeper pipe (SpawnOptions.Keeper);
+	// set by Release.
+	KeeperPipe bool `json:"keeper_pipe,omitempty"`
 }
 
 // WritableDirs are the directories of the jail's writable layer.
@@ -97,8 +100,11 @@ type Usage struct {
 }
 
 // jinitArgs is jinit's command line in the jail.
-func (s *Spec) jinitArgs(svcDir string, controlFD int) []string {
+func (s *Spec) jinitArgs(svcDir string, controlFD, keeperFD int) []string {
 	args := []string{"jinit", "--services", svcDir, "--control-fd", strconv.Itoa(controlFD), "--jail", s.Name}
+	if keeperFD >= 0 {
+		args = append(args, "--keeper-fd", strconv.Itoa(keeperFD))
+	}
 	if s.LogBuffer > 0 {
 		args = append(args, "--log-buffer", strconv.FormatInt(s.LogBuffer, 10))
 	}

@@ -15,17 +15,38 @@ import (
 
 // Process is a jail's first process: the stage, which becomes jinit.
 type Process struct {
-	Cmd   *exec.Cmd
-	pipes *stagePipes
+	Cmd *exec.Cmd
+	// PidFD refers to the process (Linux 5.3), or is -1; the caller owns it.
+	PidFD  int
+	keeper bool
+	pipes  *stagePipes
+}
+
+// SpawnOptions say what the stage inherits and how it is tied to the
+// jail's keeper, the host process that removes the jail once jinit exits.
+type SpawnOptions struct {
+	Control *os.File // the listening control socket: jinit's descriptor 3
+	Console *os.File // jinit's own output
+	// Keeper, if set, is the read end of a pipe whose write end only the
+	// keeper holds: jinit exits, ending the jail, when it reads end of
+	// file. It replaces the parent-death signal when the caller is not the
+	// keeper (Detached).
+	Keeper *os.File
+	// Detached: the caller hands the jail to a keeper started beside it
+	// and then exits, so the stage gets no parent-death signal, and a
+	// pidfd (Process.PidFD) for the keeper to wait on.
+	Detached bool
 }
 
 // Spawn starts the stage — the jinit binary spec.Jinit — in new
 // namespaces, inside the jail's cgroup, and leaves it waiting for Release.
-// control becomes jinit's listening control socket (fd 3); console
-// receives jinit's own output. The caller must keep the calling OS thread
-// alive while the jail runs (runtime.LockOSThread): the stage's
+// Unless Detached, the caller is the keeper and must keep the calling OS
+// thread alive while the jail runs (runtime.LockOSThread): the stage's
 // parent-death signal fires when the thread that forked it exits.
-func Spawn(spec Spec, cg *Cgroup, control, console *os.File) (*Process, error) {
+func Spawn(spec Spec, cg *Cgroup, o SpawnOptions) (*Process, error) {
+	if o.Detached && o.Keeper == nil {
+		return nil, errors.New("spawn jail: a detached stage needs a keeper pipe")
+	}
 	exe, err := readOnlyCopy(spec.Jinit)
 	if err != nil {
 		return nil, err
@@ -39,7 +60,7 @@ func Spawn(spec Spec, cg *Cgroup, control, console *os.File) (*Process, error) {
 	if spec.NetNone {
 		flags |= syscall.CLONE_NEWNET
 	}
-	p := &Process{pipes: pipes}
+	p := &Process{PidFD: -1, keeper: o.Keeper != nil, pipes: pipes}
 	if prof, err := profile.Parse(spec.Profile); err == nil {
 		profile.NarrowStageBounding(prof) // this thread only forks the stage
 	}
@@ -47,9 +68,17 @@ func Spawn(spec Spec, cg *Cgroup, control, console *os.File) (*Process, error) {
 		c := exec.Command("/proc/self/fd/"+strconv.Itoa(stageExeFD), StageArg, spec.Name)
 		c.Args[0] = "jinit"
 		c.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
-		c.Stdin, c.Stdout, c.Stderr = nil, console, console
-		c.ExtraFiles = append(pipes.stageFiles(control), exe)
-		c.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Pdeathsig: syscall.SIGKILL, Setsid: true}
+		c.Stdin, c.Stdout, c.Stderr = nil, o.Console, o.Console
+		c.ExtraFiles = append(pipes.stageFiles(o.Control), exe)
+		if o.Keeper != nil {
+			c.ExtraFiles = append(c.ExtraFiles, o.Keeper)
+		}
+		c.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Setsid: true}
+		if o.Detached {
+			c.SysProcAttr.PidFD = &p.PidFD
+		} else {
+			c.SysProcAttr.Pdeathsig = syscall.SIGKILL
+		}
 		if intoCgroup >= 0 {
 			c.SysProcAttr.UseCgroupFD, c.SysProcAttr.CgroupFD = true, intoCgroup
 		}
@@ -78,6 +107,9 @@ func Spawn(spec Spec, cg *Cgroup, control, console *os.File) (*Process, error) {
 		if p.Cmd.Process != nil {
 			p.Cmd.Process.Kill()
 			p.Cmd.Wait()
+		}
+		if p.PidFD >= 0 {
+			unix.Close(p.PidFD)
 		}
 		pipes.abandon()
 		return nil, fmt.Errorf("spawn jail: %w", err)
@@ -110,4 +142,7 @@ func cloneIntoUnsupported(err error) bool {
 
 // Release hands the stage its spec; it returns once the stage has become
 // jinit, or with the stage's error.
-func (p *Process) Release(spec Spec) error { return p.pipes.release(spec) }
+func (p *Process) Release(spec Spec) error {
+	spec.KeeperPipe = p.keeper
+	return p.pipes.release(spec)
+}

@@ -32,6 +32,7 @@ const (
 	stageSpecFD    = 4 // the Spec as JSON; EOF releases the stage
 	stageErrFD     = 5 // the stage's error; closed empty once jinit runs
 	stageExeFD     = 6 // the read-only jinit binary the stage was exec'd from
+	stageKeeperFD  = 7 // optional: the keeper pipe (SpawnOptions.Keeper)
 )
 
 // The stage is exec'd through /proc/self/fd/N, which makes its command
@@ -48,6 +49,7 @@ func init() {
 // failure it reports the error to the keeper and exits.
 func Stage() []string {
 	syscall.CloseOnExec(stageExeFD) // until it becomes /run/jinit
+	syscall.CloseOnExec(stageKeeperFD)
 	errw := os.NewFile(stageErrFD, "stage-errors")
 	syscall.CloseOnExec(stageErrFD)
 	args, err := stage()
@@ -110,7 +112,11 @@ func stage() ([]string, error) {
 	os.Clearenv()
 	os.Setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
 	os.Setenv("JAIL_NAME", spec.Name)
-	return spec.jinitArgs(svcDir, stageControlFD), nil
+	keeperFD := -1
+	if spec.KeeperPipe {
+		keeperFD = stageKeeperFD
+	}
+	return spec.jinitArgs(svcDir, stageControlFD, keeperFD), nil
 }
 
 // composeRoot builds the jail's root on a tmpfs at spec.Mnt: the read-only

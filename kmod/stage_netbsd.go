@@ -82,7 +82,7 @@ func startStage() error {
 	if spec.NoServices {
 		svcDir = NoServicesDir // an empty directory that installJinit made
 	}
-	args := spec.jinitArgs(svcDir, stageControlFD)
+	args := spec.jinitArgs(svcDir, stageControlFD, -1)
 	env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/pkg/sbin:/usr/pkg/bin:/usr/sbin:/usr/bin:/sbin:/bin", "JAIL_NAME=" + spec.Name}
 	return fmt.Errorf("exec jinit: %w", unix.Exec(JinitPath, args, env))
 }

@@ -100,6 +100,10 @@ func (s *Store) Lock(name string) (*Lock, error) {
 
 func (l *Lock) Unlock() { l.f.Close() }
 
+// File is the locked file. A process that inherits it shares the lock:
+// the lock is released once every copy is closed.
+func (l *Lock) File() *os.File { return l.f }
+
 // LockJail takes the jail's command lock and then cleans up whatever a
 // dead predecessor left (Reconcile), so the caller sees the jail as it is.
 func (s *Store) LockJail(name string) (*Lock, error) {
@@ -172,10 +176,9 @@ func (s *Store) ReadRuntime(name string) (*Runtime, error) {
 	return &rt, nil
 }
 
-// RecordStart writes the runtime record of a jail whose keeper is the
-// calling process.
-func (s *Store) RecordStart(name string, jinitPid int, cgroup any) error {
-	start, err := procStart(os.Getpid())
+// RecordStart writes the runtime record of a jail kept by keeperPid.
+func (s *Store) RecordStart(name string, keeperPid, jinitPid int, cgroup any) error {
+	start, err := procStart(keeperPid)
 	if err != nil {
 		return fmt.Errorf("record jail start: %w", err)
 	}
@@ -183,7 +186,7 @@ func (s *Store) RecordStart(name string, jinitPid int, cgroup any) error {
 	if err != nil {
 		return fmt.Errorf("record jail start: %w", err)
 	}
-	return s.WriteRuntime(name, &Runtime{KeeperPid: os.Getpid(), KeeperStart: start, JinitPid: jinitPid, Started: time.Now().UTC(), Cgroup: cg})
+	return s.WriteRuntime(name, &Runtime{KeeperPid: keeperPid, KeeperStart: start, JinitPid: jinitPid, Started: time.Now().UTC(), Cgroup: cg})
 }
 
 func (s *Store) WriteRuntime(name string, rt *Runtime) error {

@@ -20,7 +20,7 @@ var bindHooks = []ebpf.AttachType{ebpf.AttachCGroupInet4Bind, ebpf.AttachCGroupI
 // exits, whichever comes first.
 type Guard struct {
 	mu     sync.Mutex
-	links  []link.Link
+	links  []*link.RawLink
 	ports  []Port
 	cgroup string
 }
@@ -94,6 +94,26 @@ func (g *Guard) attachPair(p progParams, dir string) error {
 		g.links = append(g.links, l)
 	}
 	return nil
+}
+
+// Files returns duplicates of the link descriptors, for handing the guard
+// to another process: the programs stay attached while any copy is open.
+// The caller closes them.
+func (g *Guard) Files() ([]*os.File, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []*os.File
+	for _, l := range g.links {
+		fd, err := unix.FcntlInt(uintptr(l.FD()), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			for _, f := range out {
+				f.Close()
+			}
+			return nil, fmt.Errorf("duplicate port guard link: %w", err)
+		}
+		out = append(out, os.NewFile(uintptr(fd), "bpf-link"))
+	}
+	return out, nil
 }
 
 // Ports returns the enforced ports, sorted and without duplicates.

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/jailsproject/jails/jailctl/store"
+	"github.com/jailsproject/jails/kmod"
+)
+
+// A direct start takes the keeper's Go start-up off the path of
+// `jailctl start`: jailctl builds the jail and clones jinit itself, then
+// starts the keeper beside jinit and hands it what keeps the jail — a
+// pidfd of jinit, the write end of the keeper pipe (whose end of file makes
+// jinit end the jail, in place of the parent-death signal) and the eBPF
+// port links. It needs Linux 6.15, where a pidfd tells a process that is
+// not jinit's parent how jinit ended (kmod.WaitExit). JAILS_KEEPER=parent
+// forces the older path, where the keeper builds the jail and is jinit's
+// parent.
+
+// directStart reports whether start should take the direct path.
+func directStart() bool {
+	return os.Getenv("JAILS_KEEPER") != "parent" && kmod.ExitInfoSupported()
+}
+
+// Descriptors of an adopting keeper (`__keeper --adopt PID --links N NAME`).
+const (
+	adoptReportFD = 3 // "ok" or "error: …", then closed
+	adoptPidFD    = 4 // pidfd of jinit
+	adoptPipeFD   = 5 // write end of the keeper pipe
+	adoptLinksFD  = 6 // first of N eBPF link descriptors
+)
+
+// launchDirect builds the jail, clones jinit into it and hands the jail to
+// a new keeper; it returns once jinit runs. keeperUp then waits for the
+// keeper's report that it holds the jail. On failure nothing is left.
+func (e *env) launchDirect(name string, noServices bool) (keeperUp func() error, err error) {
+	r, err := store.LoadDef(e.st.DefPath(name))
+	if err != nil {
+		return nil, err
+	}
+	jinit, err := findJinit(e.self)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(e.st.LogDir(name), 0o755); err != nil {
+		return nil, err
+	}
+	d := &direct{}
+	keeperUp, err = d.launch(e, r, jinit, noServices)
+	if err != nil {
+		d.abandon(e.st, name)
+		return nil, err
+	}
+	return keeperUp, nil
+}
+
+// direct is what launchDirect holds until the keeper has it.
+type direct struct {
+	kept
+	pidfd  *os.File // jinit's
+	keeper *exec.Cmd
+}
+
+func (d *direct) launch(e *env, r *store.Resolved, jinit string, noServices bool) (func() error, error) {
+	name := r.Def.Name
+	h, err := d.prepare(e.st, r)
+	if err != nil {
+		return nil, err
+	}
+	defer h.close()
+	pipeR, pipeW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("create keeper pipe: %w", err)
+	}
+	defer pipeW.Close()
+	spec := jailSpec(e.st, r, jinit, noServices, e.log)
+	d.proc, err = kmod.Spawn(spec, d.cg, kmod.SpawnOptions{Control: h.control, Console: h.console, Keeper: pipeR, Detached: true})
+	pipeR.Close()
+	if err != nil {
+		return nil, err
+	}
+	d.pidfd = os.NewFile(uintptr(d.proc.PidFD), "pidfd")
+	defer d.pidfd.Close()
+	jinitPid := d.proc.Cmd.Process.Pid
+	if err := d.guardPorts(r, e.log); err != nil {
+		return nil, err
+	}
+	// Recorded with this process as the keeper first: if it dies before
+	// the keeper runs, the next command cleans up, and the keeper reads
+	// the cgroup from here.
+	if err := e.st.RecordStart(name, os.Getpid(), jinitPid, d.cg); err != nil {
+		return nil, err
+	}
+	report, err := d.startKeeper(e, name, jinitPid, pipeW, h.console)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.st.RecordStart(name, d.keeper.Process.Pid, jinitPid, d.cg); err != nil {
+		report.Close()
+		return nil, err
+	}
+	if err := d.proc.Release(spec); err != nil {
+		report.Close()
+		return nil, err
+	}
+	return func() error { return d.keeperReport(report) }, nil
+}
+
+// startKeeper starts `jailctl __keeper --adopt` with jinit's pidfd, the
+// keeper pipe and the port links, and returns the read end of its report.
+func (d *direct) startKeeper(e *env, name string, jinitPid int, pipeW, console *os.File) (*os.File, error) {
+	links, err := d.linkFiles()
+	if err != nil {
+		return nil, err
+	}
+	defer closeAll(links)
+	rr, rw, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer rw.Close()
+	args := append(e.globalArgs(), keeperCmd, "--adopt", strconv.Itoa(jinitPid), "--links", strconv.Itoa(len(links)), name)
+	cmd := exec.Command(e.self, args...)
+	cmd.Stdout, cmd.Stderr = console, console
+	cmd.ExtraFiles = append([]*os.File{rw, d.pidfd, pipeW}, links...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		rr.Close()
+		return nil, fmt.Errorf("start keeper: %w", err)
+	}
+	d.keeper = cmd
+	return rr, nil
+}
+
+func (d *direct) linkFiles() ([]*os.File, error) {
+	if d.guard == nil {
+		return nil, nil
+	}
+	return d.guard.Files()
+}
+
+// keeperReport waits for the keeper's first line: "ok" once it holds the
+// jail. The keeper then runs on by itself.
+func (d *direct) keeperReport(report *os.File) error {
+	defer report.Close()
+	line, _ := bufio.NewReader(report).ReadString('\n')
+	line = strings.TrimSpace(line)
+	if line == "ok" {
+		d.keeper.Process.Release()
+		return nil
+	}
+	d.keeper.Process.Kill()
+	d.keeper.Wait()
+	if msg, ok := strings.CutPrefix(line, "error: "); ok {
+		return errors.New("keeper: " + msg)
+	}
+	return errors.New("the jail's keeper exited before it held the jail")
+}
+
+// abandon removes a jail whose launch failed. jinit is this process's
+// child until this process exits, so it is killed and reaped here.
+func (d *direct) abandon(st *store.Store, name string) {
+	if d.keeper != nil {
+		d.keeper.Process.Kill()
+		d.keeper.Wait()
+	}
+	d.teardown(st, name)
+}
+
+func closeAll(fs []*os.File) {
+	for _, f := range fs {
+		f.Close()
+	}
+}
+
+// pidfdJinit is jinit held through a pidfd by a keeper that is not its
+// parent.
+type pidfdJinit struct{ fd, pid int }
+
+func (p pidfdJinit) wait() error {
+	ws, err := kmod.WaitExit(p.fd, p.pid)
+	if err != nil {
+		return err
+	}
+	return statusError(ws)
+}
+
+func (p pidfdJinit) terminate() { kmod.Signal(p.fd, syscall.SIGTERM) }
+
+// adoptJail is the life of a keeper started by launchDirect: it takes the
+// jail's descriptors, reports, waits for jinit to exit and then removes
+// the jail and records why, as the keeper of keep does.
+func adoptJail(st *store.Store, name string, jinitPid, nLinks int, report func(error), log hclog.Logger) error {
+	jinit := pidfdJinit{fd: adoptPidFD, pid: jinitPid}
+	syscall.CloseOnExec(adoptPidFD)
+	held := []*os.File{os.NewFile(adoptPipeFD, "keeper-pipe")}
+	for i := range nLinks {
+		held = append(held, os.NewFile(uintptr(adoptLinksFD+i), "bpf-link"))
+	}
+	for _, f := range held {
+		syscall.CloseOnExec(int(f.Fd()))
+	}
+	teardown := func(cg *kmod.Cgroup) {
+		kmod.Signal(jinit.fd, syscall.SIGKILL)
+		if cg != nil {
+			if err := cg.Destroy(); err != nil {
+				log.Error("remove cgroup", "jail", name, "error", err)
+			}
+		}
+		closeAll(held) // detaches the port programs
+		st.RemoveRunDir(name)
+	}
+	cg, err := recordedCgroup(st, name)
+	if err != nil {
+		report(err)
+		teardown(nil)
+		return err
+	}
+	report(nil)
+	return waitJail(st, name, jinit, func() error { teardown(cg); return nil }, log)
+}
+
+// recordedCgroup reads the jail's cgroup from its runtime record, which
+// launchDirect wrote before starting the keeper.
+func recordedCgroup(st *store.Store, name string) (*kmod.Cgroup, error) {
+	rt, err := st.ReadRuntime(name)
+	if err != nil {
+		return nil, err
+	}
+	var cg kmod.Cgroup
+	if err := json.Unmarshal(rt.Cgroup, &cg); err != nil || cg.V2 == "" {
+		return nil, fmt.Errorf("read the jail's cgroup from %s: %v", st.RuntimePath(name), err)
+	}
+	return &cg, nil
+}

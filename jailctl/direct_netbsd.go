@@ -1,0 +1,23 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/jailsproject/jails/jailctl/store"
+)
+
+// NetBSD has no pidfd: the keeper always builds the jail and is jinit's
+// parent (launchKeeper).
+func directStart() bool { return false }
+
+var errNoDirect = errors.New("a keeper beside jinit needs Linux 6.15 pidfds; not on NetBSD")
+
+func (e *env) launchDirect(name string, noServices bool) (func() error, error) {
+	return nil, errNoDirect
+}
+
+func adoptJail(st *store.Store, name string, jinitPid, nLinks int, report func(error), log hclog.Logger) error {
+	report(errNoDirect)
+	return errNoDirect
+}
