@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/hashicorp/go-hclog"
@@ -33,34 +30,31 @@ func directStart() bool {
 
 // Descriptors of an adopting keeper (`__keeper --adopt PID --links N NAME`).
 const (
-	adoptReportFD = 3 // "ok" or "error: …", then closed
-	adoptPidFD    = 4 // pidfd of jinit
-	adoptPipeFD   = 5 // write end of the keeper pipe
-	adoptLinksFD  = 6 // first of N eBPF link descriptors
+	adoptPidFD   = 3 // pidfd of jinit
+	adoptPipeFD  = 4 // write end of the keeper pipe
+	adoptLinksFD = 5 // first of N eBPF link descriptors
 )
 
-// launchDirect builds the jail, clones jinit into it and hands the jail to
-// a new keeper; it returns once jinit runs. keeperUp then waits for the
-// keeper's report that it holds the jail. On failure nothing is left.
-func (e *env) launchDirect(name string, noServices bool) (keeperUp func() error, err error) {
-	r, err := store.LoadDef(e.st.DefPath(name))
-	if err != nil {
-		return nil, err
-	}
+// launchDirect builds the jail defined by r, clones jinit into it and
+// hands the jail to a new keeper; it returns once jinit runs. It does not
+// wait for the keeper's Go start-up: the keeper holds the jail from its
+// exec on (the descriptors are inherited), and if it fails later, jinit
+// ends the jail (keeper pipe) and the next command cleans up, as after a
+// keeper killed at any other time. On failure nothing is left.
+func (e *env) launchDirect(r *store.Resolved, noServices bool) error {
 	jinit, err := findJinit(e.self)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := os.MkdirAll(e.st.LogDir(name), 0o755); err != nil {
-		return nil, err
+	if err := os.MkdirAll(e.st.LogDir(r.Def.Name), 0o755); err != nil {
+		return err
 	}
 	d := &direct{}
-	keeperUp, err = d.launch(e, r, jinit, noServices)
-	if err != nil {
-		d.abandon(e.st, name)
-		return nil, err
+	if err := d.launch(e, r, jinit, noServices); err != nil {
+		d.abandon(e.st, r.Def.Name)
+		return err
 	}
-	return keeperUp, nil
+	return nil
 }
 
 // direct is what launchDirect holds until the keeper has it.
@@ -70,100 +64,70 @@ type direct struct {
 	keeper *exec.Cmd
 }
 
-func (d *direct) launch(e *env, r *store.Resolved, jinit string, noServices bool) (func() error, error) {
+func (d *direct) launch(e *env, r *store.Resolved, jinit string, noServices bool) error {
 	name := r.Def.Name
 	h, err := d.prepare(e.st, r)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer h.close()
 	pipeR, pipeW, err := os.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("create keeper pipe: %w", err)
+		return fmt.Errorf("create keeper pipe: %w", err)
 	}
 	defer pipeW.Close()
 	spec := jailSpec(e.st, r, jinit, noServices, e.log)
 	d.proc, err = kmod.Spawn(spec, d.cg, kmod.SpawnOptions{Control: h.control, Console: h.console, Keeper: pipeR, Detached: true})
 	pipeR.Close()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	d.pidfd = os.NewFile(uintptr(d.proc.PidFD), "pidfd")
 	defer d.pidfd.Close()
 	jinitPid := d.proc.Cmd.Process.Pid
 	if err := d.guardPorts(r, e.log); err != nil {
-		return nil, err
+		return err
 	}
 	// Recorded with this process as the keeper first: if it dies before
 	// the keeper runs, the next command cleans up, and the keeper reads
 	// the cgroup from here.
 	if err := e.st.RecordStart(name, os.Getpid(), jinitPid, d.cg); err != nil {
-		return nil, err
+		return err
 	}
-	report, err := d.startKeeper(e, name, jinitPid, pipeW, h.console)
-	if err != nil {
-		return nil, err
+	if err := d.startKeeper(e, name, jinitPid, pipeW, h.console); err != nil {
+		return err
 	}
 	if err := e.st.RecordStart(name, d.keeper.Process.Pid, jinitPid, d.cg); err != nil {
-		report.Close()
-		return nil, err
+		return err
 	}
 	if err := d.proc.Release(spec); err != nil {
-		report.Close()
-		return nil, err
+		return err
 	}
-	return func() error { return d.keeperReport(report) }, nil
+	d.keeper.Process.Release()
+	return nil
 }
 
 // startKeeper starts `jailctl __keeper --adopt` with jinit's pidfd, the
-// keeper pipe and the port links, and returns the read end of its report.
-func (d *direct) startKeeper(e *env, name string, jinitPid int, pipeW, console *os.File) (*os.File, error) {
-	links, err := d.linkFiles()
-	if err != nil {
-		return nil, err
+// keeper pipe and the port links.
+func (d *direct) startKeeper(e *env, name string, jinitPid int, pipeW, console *os.File) error {
+	var links []*os.File
+	if d.guard != nil {
+		var err error
+		if links, err = d.guard.Files(); err != nil {
+			return err
+		}
+		defer closeAll(links)
 	}
-	defer closeAll(links)
-	rr, rw, err := os.Pipe()
-	if err != nil {
-		return nil, err
-	}
-	defer rw.Close()
 	args := append(e.globalArgs(), keeperCmd, "--adopt", strconv.Itoa(jinitPid), "--links", strconv.Itoa(len(links)), name)
 	cmd := exec.Command(e.self, args...)
 	cmd.Stdout, cmd.Stderr = console, console
-	cmd.ExtraFiles = append([]*os.File{rw, d.pidfd, pipeW}, links...)
+	cmd.ExtraFiles = append([]*os.File{d.pidfd, pipeW}, links...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
-		rr.Close()
-		return nil, fmt.Errorf("start keeper: %w", err)
+		return fmt.Errorf("start keeper: %w", err)
 	}
 	d.keeper = cmd
-	return rr, nil
-}
-
-func (d *direct) linkFiles() ([]*os.File, error) {
-	if d.guard == nil {
-		return nil, nil
-	}
-	return d.guard.Files()
-}
-
-// keeperReport waits for the keeper's first line: "ok" once it holds the
-// jail. The keeper then runs on by itself.
-func (d *direct) keeperReport(report *os.File) error {
-	defer report.Close()
-	line, _ := bufio.NewReader(report).ReadString('\n')
-	line = strings.TrimSpace(line)
-	if line == "ok" {
-		d.keeper.Process.Release()
-		return nil
-	}
-	d.keeper.Process.Kill()
-	d.keeper.Wait()
-	if msg, ok := strings.CutPrefix(line, "error: "); ok {
-		return errors.New("keeper: " + msg)
-	}
-	return errors.New("the jail's keeper exited before it held the jail")
+	return nil
 }
 
 // abandon removes a jail whose launch failed. jinit is this process's
@@ -197,12 +161,11 @@ func (p pidfdJinit) wait() error {
 func (p pidfdJinit) terminate() { kmod.Signal(p.fd, syscall.SIGTERM) }
 
 // adoptJail is the life of a keeper started by launchDirect: it takes the
-// jail's descriptors, reports, waits for jinit to exit and then removes
-// the jail and records why, as the keeper of keep does.
-func adoptJail(st *store.Store, name string, jinitPid, nLinks int, report func(error), log hclog.Logger) error {
+// jail's descriptors, waits for jinit to exit and then removes the jail
+// and records why, as the keeper of keep does.
+func adoptJail(st *store.Store, name string, jinitPid, nLinks int, log hclog.Logger) error {
 	jinit := pidfdJinit{fd: adoptPidFD, pid: jinitPid}
-	syscall.CloseOnExec(adoptPidFD)
-	held := []*os.File{os.NewFile(adoptPipeFD, "keeper-pipe")}
+	held := []*os.File{os.NewFile(adoptPidFD, "pidfd"), os.NewFile(adoptPipeFD, "keeper-pipe")}
 	for i := range nLinks {
 		held = append(held, os.NewFile(uintptr(adoptLinksFD+i), "bpf-link"))
 	}
@@ -216,16 +179,15 @@ func adoptJail(st *store.Store, name string, jinitPid, nLinks int, report func(e
 				log.Error("remove cgroup", "jail", name, "error", err)
 			}
 		}
-		closeAll(held) // detaches the port programs
+		closeAll(held) // detaches the port programs, closes the pidfd
 		st.RemoveRunDir(name)
 	}
 	cg, err := recordedCgroup(st, name)
 	if err != nil {
-		report(err)
+		// jinit is killed; the next command removes the cgroup (Reconcile).
 		teardown(nil)
 		return err
 	}
-	report(nil)
 	return waitJail(st, name, jinit, func() error { teardown(cg); return nil }, log)
 }
 

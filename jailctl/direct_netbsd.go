@@ -13,11 +13,8 @@ func directStart() bool { return false }
 
 var errNoDirect = errors.New("a keeper beside jinit needs Linux 6.15 pidfds; not on NetBSD")
 
-func (e *env) launchDirect(name string, noServices bool) (func() error, error) {
-	return nil, errNoDirect
-}
+func (e *env) launchDirect(r *store.Resolved, noServices bool) error { return errNoDirect }
 
-func adoptJail(st *store.Store, name string, jinitPid, nLinks int, report func(error), log hclog.Logger) error {
-	report(errNoDirect)
+func adoptJail(st *store.Store, name string, jinitPid, nLinks int, log hclog.Logger) error {
 	return errNoDirect
 }

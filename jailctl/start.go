@@ -123,9 +123,8 @@ func (e *env) startLocked(ctx context.Context, lk *store.Lock, name string, time
 	}
 	early := e.earlyReady(ctx, name, timeout)
 	defer early.cancel()
-	keeperUp := func() error { return nil }
 	if directStart() {
-		keeperUp, err = e.launchDirect(name, noServices)
+		err = e.launchDirect(r, noServices)
 	} else {
 		err = e.launchKeeper(lk, name, noServices)
 	}
@@ -138,14 +137,9 @@ func (e *env) startLocked(ctx context.Context, lk *store.Lock, name string, time
 	if !early.sent {
 		err = e.waitReady(ctx, name, timeout)
 	}
-	if kerr := keeperUp(); kerr != nil {
-		err = kerr
-	} else if err != nil {
-		err = fmt.Errorf("services did not start: %w", err)
-	}
 	if err != nil {
 		e.stopLocked(ctx, name, 10*time.Second)
-		return err
+		return fmt.Errorf("services did not start: %w", err)
 	}
 	return nil
 }
@@ -284,12 +278,11 @@ func cmdKeeper(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 || *links < 0 || *links > 64 {
 		return usageError{"__keeper [--no-services | --adopt PID --links N] NAME"}
 	}
-	report := os.NewFile(3, "report")
 	name := pos[0]
 	if *adopt > 0 {
-		// launchDirect built the jail: there is no lock to share.
-		return adoptJail(e.st, name, *adopt, *links, func(err error) { sendReport(report, err) }, e.log)
+		return adoptJail(e.st, name, *adopt, *links, e.log)
 	}
+	report := os.NewFile(3, "report")
 	lock := os.NewFile(4, "lock") // the starter's lock on the jail, until the report
 	r, err := store.LoadDef(e.st.DefPath(name))
 	if err == nil {
