@@ -35,47 +35,54 @@ const (
 	adoptLinksFD = 5 // first of N eBPF link descriptors
 )
 
-// launchDirect builds the jail defined by r, clones jinit into it and
-// hands the jail to a new keeper; it returns once jinit runs. It does not
-// wait for the keeper's Go start-up: the keeper holds the jail from its
-// exec on (the descriptors are inherited), and if it fails later, jinit
-// ends the jail (keeper pipe) and the next command cleans up, as after a
-// keeper killed at any other time. On failure nothing is left.
-func (e *env) launchDirect(r *store.Resolved, noServices bool) error {
+// launchDirect builds the jail defined by r and clones jinit into it; it
+// returns once jinit runs, still holding the jail: the caller hands it to
+// a keeper (handOff) once the services are ready or have failed. Starting
+// the keeper, a Go program, while jinit starts would take CPU from jinit,
+// which is on the path of `jailctl start`; started afterwards, its Go
+// start-up runs while this process exits. start does not wait for that
+// either: the keeper holds the jail from its exec on (the descriptors are
+// inherited), and if it failed later, jinit would end the jail (keeper
+// pipe) and the next command clean up, as after a keeper killed at any
+// other time. On failure nothing is left.
+func (e *env) launchDirect(r *store.Resolved, noServices bool) (*direct, error) {
 	jinit, err := findJinit(e.self)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := os.MkdirAll(e.st.LogDir(r.Def.Name), 0o755); err != nil {
-		return err
+		return nil, err
 	}
-	d := &direct{}
+	d := &direct{name: r.Def.Name}
 	if err := d.launch(e, r, jinit, noServices); err != nil {
-		d.abandon(e.st, r.Def.Name)
-		return err
+		d.abandon(e.st)
+		return nil, err
 	}
-	return nil
+	return d, nil
 }
 
 // direct is what launchDirect holds until the keeper has it.
 type direct struct {
 	kept
-	pidfd  *os.File // jinit's
-	keeper *exec.Cmd
+	name    string
+	pidfd   *os.File // jinit's
+	pipeW   *os.File // the keeper pipe's write end
+	console *os.File
+	keeper  *exec.Cmd
 }
 
 func (d *direct) launch(e *env, r *store.Resolved, jinit string, noServices bool) error {
-	name := r.Def.Name
 	h, err := d.prepare(e.st, r)
 	if err != nil {
 		return err
 	}
-	defer h.close()
+	defer h.control.Close() // jinit's, once spawned
+	d.console = h.console   // for the keeper's output
 	pipeR, pipeW, err := os.Pipe()
 	if err != nil {
 		return fmt.Errorf("create keeper pipe: %w", err)
 	}
-	defer pipeW.Close()
+	d.pipeW = pipeW
 	spec := jailSpec(e.st, r, jinit, noServices, e.log)
 	d.proc, err = kmod.Spawn(spec, d.cg, kmod.SpawnOptions{Control: h.control, Console: h.console, Keeper: pipeR, Detached: true})
 	pipeR.Close()
@@ -83,33 +90,35 @@ func (d *direct) launch(e *env, r *store.Resolved, jinit string, noServices bool
 		return err
 	}
 	d.pidfd = os.NewFile(uintptr(d.proc.PidFD), "pidfd")
-	defer d.pidfd.Close()
-	jinitPid := d.proc.Cmd.Process.Pid
 	if err := d.guardPorts(r, e.log); err != nil {
 		return err
 	}
-	// Recorded with this process as the keeper first: if it dies before
-	// the keeper runs, the next command cleans up, and the keeper reads
-	// the cgroup from here.
-	if err := e.st.RecordStart(name, os.Getpid(), jinitPid, d.cg); err != nil {
+	// This process is the keeper until handOff: if it dies, jinit ends the
+	// jail and the next command cleans up, the cgroup named here.
+	if err := e.st.RecordStart(d.name, os.Getpid(), d.proc.Cmd.Process.Pid, d.cg); err != nil {
 		return err
 	}
-	if err := d.startKeeper(e, name, jinitPid, pipeW, h.console); err != nil {
-		return err
+	return d.proc.Release(spec)
+}
+
+// handOff starts the jail's keeper, `jailctl __keeper --adopt`, with
+// jinit's pidfd, the keeper pipe and the port links, and records it. If
+// it cannot, the jail is removed.
+func (d *direct) handOff(e *env) error {
+	err := d.startKeeper(e)
+	if err == nil {
+		err = e.st.RecordStart(d.name, d.keeper.Process.Pid, d.proc.Cmd.Process.Pid, d.cg)
 	}
-	if err := e.st.RecordStart(name, d.keeper.Process.Pid, jinitPid, d.cg); err != nil {
-		return err
-	}
-	if err := d.proc.Release(spec); err != nil {
+	if err != nil {
+		d.abandon(e.st)
 		return err
 	}
 	d.keeper.Process.Release()
+	d.release()
 	return nil
 }
 
-// startKeeper starts `jailctl __keeper --adopt` with jinit's pidfd, the
-// keeper pipe and the port links.
-func (d *direct) startKeeper(e *env, name string, jinitPid int, pipeW, console *os.File) error {
+func (d *direct) startKeeper(e *env) error {
 	var links []*os.File
 	if d.guard != nil {
 		var err error
@@ -118,10 +127,10 @@ func (d *direct) startKeeper(e *env, name string, jinitPid int, pipeW, console *
 		}
 		defer closeAll(links)
 	}
-	args := append(e.globalArgs(), keeperCmd, "--adopt", strconv.Itoa(jinitPid), "--links", strconv.Itoa(len(links)), name)
+	args := append(e.globalArgs(), keeperCmd, "--adopt", strconv.Itoa(d.proc.Cmd.Process.Pid), "--links", strconv.Itoa(len(links)), d.name)
 	cmd := exec.Command(e.self, args...)
-	cmd.Stdout, cmd.Stderr = console, console
-	cmd.ExtraFiles = append([]*os.File{d.pidfd, pipeW}, links...)
+	cmd.Stdout, cmd.Stderr = d.console, d.console
+	cmd.ExtraFiles = append([]*os.File{d.pidfd, d.pipeW}, links...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start keeper: %w", err)
@@ -130,14 +139,24 @@ func (d *direct) startKeeper(e *env, name string, jinitPid int, pipeW, console *
 	return nil
 }
 
+// release closes this process's hold on the jail; the keeper has its own.
+func (d *direct) release() {
+	for _, f := range []*os.File{d.pidfd, d.pipeW, d.console} {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
 // abandon removes a jail whose launch failed. jinit is this process's
 // child until this process exits, so it is killed and reaped here.
-func (d *direct) abandon(st *store.Store, name string) {
+func (d *direct) abandon(st *store.Store) {
 	if d.keeper != nil {
 		d.keeper.Process.Kill()
 		d.keeper.Wait()
 	}
-	d.teardown(st, name)
+	d.teardown(st, d.name)
+	d.release()
 }
 
 func closeAll(fs []*os.File) {

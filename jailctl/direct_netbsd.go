@@ -13,7 +13,14 @@ func directStart() bool { return false }
 
 var errNoDirect = errors.New("a keeper beside jinit needs Linux 6.15 pidfds; not on NetBSD")
 
-func (e *env) launchDirect(r *store.Resolved, noServices bool) error { return errNoDirect }
+// direct is never made on NetBSD.
+type direct struct{}
+
+func (e *env) launchDirect(r *store.Resolved, noServices bool) (*direct, error) {
+	return nil, errNoDirect
+}
+
+func (d *direct) handOff(e *env) error { return errNoDirect }
 
 func adoptJail(st *store.Store, name string, jinitPid, nLinks int, log hclog.Logger) error {
 	return errNoDirect

@@ -123,8 +123,9 @@ func (e *env) startLocked(ctx context.Context, lk *store.Lock, name string, time
 	}
 	early := e.earlyReady(ctx, name, timeout)
 	defer early.cancel()
+	var d *direct
 	if directStart() {
-		err = e.launchDirect(r, noServices)
+		d, err = e.launchDirect(r, noServices)
 	} else {
 		err = e.launchKeeper(lk, name, noServices)
 	}
@@ -136,6 +137,13 @@ func (e *env) startLocked(ctx context.Context, lk *store.Lock, name string, time
 	err = early.err
 	if !early.sent {
 		err = e.waitReady(ctx, name, timeout)
+	}
+	if d != nil {
+		// Ready or failed: either way the keeper takes the jail now (a
+		// failed start is then stopped like any jail).
+		if herr := d.handOff(e); herr != nil {
+			return herr
+		}
 	}
 	if err != nil {
 		e.stopLocked(ctx, name, 10*time.Second)

@@ -37,14 +37,19 @@ for ((i = 1; i <= REPS; i++)); do
 	jc stop b1 >/dev/null; t2=$EPOCHREALTIME
 	echo "start $(ms "$t0" "$t1")" >>"$BENCH_TMP/t.dat"
 	echo "stop $(ms "$t1" "$t2")" >>"$BENCH_TMP/t.dat"
+	# The older path, kept for kernels before 6.15 and NetBSD: the keeper
+	# builds the jail and is jinit's parent.
+	t0=$EPOCHREALTIME; JAILS_KEEPER=parent jc start b1 >/dev/null; t1=$EPOCHREALTIME
+	jc stop b1 >/dev/null
+	echo "start-parent $(ms "$t0" "$t1")" >>"$BENCH_TMP/t.dat"
 	t0=$EPOCHREALTIME; unshare --pid --fork --mount --uts --ipc --mount-proc tini -- true; t1=$EPOCHREALTIME
 	echo "unshare $(ms "$t0" "$t1")" >>"$BENCH_TMP/t.dat"
 	t0=$EPOCHREALTIME; "${bw[@]}" tini -- true; t1=$EPOCHREALTIME
 	echo "bwrap $(ms "$t0" "$t1")" >>"$BENCH_TMP/t.dat"
 	# What one process start costs here: a C program, and our two Go
-	# programs doing nothing (usage on -h). A start runs jailctl, the
-	# keeper (jailctl again) and jinit one after the other, then the
-	# service's shell: their sum is the floor of this design.
+	# programs doing nothing (usage on -h). A start runs jailctl and then
+	# jinit, then the service's shell (the older path also the keeper, a
+	# second jailctl, between them): their sum is the floor of the design.
 	t0=$EPOCHREALTIME; /bin/true; t1=$EPOCHREALTIME
 	echo "true $(ms "$t0" "$t1")" >>"$BENCH_TMP/t.dat"
 	t0=$EPOCHREALTIME; "$J" -h >/dev/null 2>&1; t1=$EPOCHREALTIME
@@ -55,13 +60,15 @@ done
 log "start/stop: $REPS rounds done"
 col() { awk -v k="$1" '$1 == k { print $2 }' "$BENCH_TMP/t.dat" | stats; }
 read -r s_med s_p90 _ <<<"$(col start)"
+read -r sp_med sp_p90 _ <<<"$(col start-parent)"
 read -r p_med p_p90 _ <<<"$(col stop)"
 read -r u_med u_p90 _ <<<"$(col unshare)"
 read -r b_med b_p90 _ <<<"$(col bwrap)"
 read -r tr_med tr_p90 _ <<<"$(col true)"
 read -r jc_med jc_p90 _ <<<"$(col jailctl-h)"
 read -r ji_med ji_p90 _ <<<"$(col jinit-h)"
-floor=$(awk -v c="$jc_med" -v j="$ji_med" -v t="$tr_med" 'BEGIN { printf "%.2f", 2 * c + j + t }')
+floor=$(awk -v c="$jc_med" -v j="$ji_med" -v t="$tr_med" 'BEGIN { printf "%.2f", c + j + t }')
+floor_p=$(awk -v c="$jc_med" -v j="$ji_med" -v t="$tr_med" 'BEGIN { printf "%.2f", 2 * c + j + t }')
 
 # Memory on the host of a running jail with N services: jinit and the
 # keeper (everything jailctl leaves behind), against s6 and runit trees.
@@ -108,22 +115,27 @@ interleaved, $REPS rounds, wall time in ms (bash \`\$EPOCHREALTIME\`).
 | what | median ms | p90 ms | ratio to unshare+tini |
 |---|---|---|---|
 | jailctl start (to ready) | $s_med | $s_p90 | $(ratio "$s_med" "$u_med") |
+| jailctl start, keeper as jinit's parent (kernels before 6.15) | $sp_med | $sp_p90 | $(ratio "$sp_med" "$u_med") |
 | jailctl stop | $p_med | $p_p90 | $(ratio "$p_med" "$u_med") |
 | unshare + tini -- true | $u_med | $u_p90 | 1.00× |
 | bwrap + tini -- true | $b_med | $b_p90 | $(ratio "$b_med" "$u_med") |
 | \`/bin/true\` (one exec of a C program) | $tr_med | $tr_p90 | $(ratio "$tr_med" "$u_med") |
 | \`jailctl -h\` (one start of jailctl, a Go program) | $jc_med | $jc_p90 | $(ratio "$jc_med" "$u_med") |
 | \`jinit -h\` (one start of jinit) | $ji_med | $ji_p90 | $(ratio "$ji_med" "$u_med") |
-| floor of the design: 2 × jailctl + jinit + true | $floor | | $(ratio "$floor" "$u_med") |
+| floor of the design: jailctl + jinit + true | $floor | | $(ratio "$floor" "$u_med") |
+| floor with the keeper as parent: 2 × jailctl + jinit + true | $floor_p | | $(ratio "$floor_p" "$u_med") |
 
 Target: start-to-ready within 2× of the unshare + tini line.
 
-A start runs three Go programs one after the other — jailctl, the jail's
-keeper (jailctl again, which must outlive the command as jinit's parent)
-and jinit (the stage that builds the jail, then PID 1) — and the service's
-shell; the *floor* row adds up what starting them costs on this machine
-before any of them does any work. docs/ARCHITECTURE.md ("Where a jail's
-start goes") breaks the rest down.
+A start runs two Go programs one after the other — jailctl, which builds
+the jail and clones jinit into it, and jinit (the stage that composes the
+root, then PID 1) — and the service's shell; the jail's keeper, a second
+jailctl that holds the jail once the command has returned, starts beside
+jinit, off the path (Linux 6.15 and later: it learns jinit's exit status
+through a pidfd). Before 6.15 the keeper must be jinit's parent and starts
+before it: the *parent* rows. The *floor* rows add up what starting the
+programs costs on this machine before any of them does any work.
+docs/ARCHITECTURE.md ("Where a jail's start goes") breaks the rest down.
 
 ### Host memory of a running jail
 
