@@ -14,11 +14,11 @@ import (
 )
 
 // A direct start takes the keeper's Go start-up off the path of
-// `jailctl start`: jailctl builds the jail and clones jinit itself, then
-// starts the keeper beside jinit and hands it what keeps the jail — a
-// pidfd of jinit, the write end of the keeper pipe (whose end of file makes
-// jinit end the jail, in place of the parent-death signal) and the eBPF
-// port links. It needs Linux 6.15, where a pidfd tells a process that is
+// `jailctl start`: jailctl builds the jail and clones jinit itself, and
+// once the services are ready starts the keeper and hands it what keeps
+// the jail — a pidfd of jinit, the write end of the keeper pipe (whose end
+// of file makes jinit end the jail, in place of the parent-death signal)
+// and the eBPF port links. It needs Linux 6.15, where a pidfd tells a process that is
 // not jinit's parent how jinit ended (kmod.WaitExit). JAILS_KEEPER=parent
 // forces the older path, where the keeper builds the jail and is jinit's
 // parent.

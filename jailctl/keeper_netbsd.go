@@ -33,6 +33,9 @@ func keep(st *store.Store, r *store.Resolved, jinit string, noServices bool, rep
 type kept struct {
 	jail *kmod.Jail
 	proc *kmod.Process
+	// pipeW is the keeper pipe's write end, held for the keeper's life:
+	// when the keeper dies, jinit reads end of file and ends the jail.
+	pipeW *os.File
 }
 
 func buildJail(st *store.Store, r *store.Resolved, jinit string, noServices bool, log hclog.Logger) (*kept, error) {
@@ -87,7 +90,14 @@ func (k *kept) build(st *store.Store, r *store.Resolved, jinit string, noService
 	if err := st.RecordStart(name, os.Getpid(), 0, k.jail); err != nil {
 		return err
 	}
-	if k.proc, err = kmod.Spawn(spec, k.jail, lnFile, console); err != nil {
+	pipeR, pipeW, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("create keeper pipe: %w", err)
+	}
+	k.pipeW = pipeW
+	k.proc, err = kmod.Spawn(spec, k.jail, lnFile, console, pipeR)
+	pipeR.Close()
+	if err != nil {
 		return err
 	}
 	if err := st.RecordStart(name, os.Getpid(), k.proc.Cmd.Process.Pid, k.jail); err != nil {

@@ -27,6 +27,7 @@ const (
 	stageControlFD = 3 // the host-side listening control socket, passed on to jinit
 	stageSpecFD    = 4 // stageMsg as JSON
 	stageErrFD     = 5 // close-on-exec: empty at exec of jinit, else the error
+	stageKeeperFD  = 6 // the keeper pipe's read end, passed on to jinit
 )
 
 // stageKill is argv[2] of a kill stage; a jail name cannot start with '-'.
@@ -82,7 +83,11 @@ func startStage() error {
 	if spec.NoServices {
 		svcDir = NoServicesDir // an empty directory that installJinit made
 	}
-	args := spec.jinitArgs(svcDir, stageControlFD, -1)
+	keeperFD := -1
+	if spec.KeeperPipe {
+		keeperFD = stageKeeperFD
+	}
+	args := spec.jinitArgs(svcDir, stageControlFD, keeperFD)
 	env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/pkg/sbin:/usr/pkg/bin:/usr/sbin:/usr/bin:/sbin:/bin", "JAIL_NAME=" + spec.Name}
 	return fmt.Errorf("exec jinit: %w", unix.Exec(JinitPath, args, env))
 }
