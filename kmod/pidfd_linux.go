@@ -3,7 +3,6 @@ package kmod
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -92,15 +91,10 @@ func exitInfo(pidfd int) (syscall.WaitStatus, bool) {
 
 // zombieStatus reads a zombie's wait status (field 52 of /proc/PID/stat).
 func zombieStatus(pid int) (int, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	f, err := procStat(pid)
 	if err != nil {
 		return 0, err
 	}
-	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 {
-		return 0, errors.New("malformed stat")
-	}
-	f := strings.Fields(string(b[i+1:]))
 	// f[0] is field 3 (state); field 52 is f[49].
 	if len(f) < 50 {
 		return 0, errors.New("stat has no exit_code")
