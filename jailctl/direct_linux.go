@@ -127,11 +127,8 @@ func (d *direct) startKeeper(e *env) error {
 		}
 		defer closeAll(links)
 	}
-	args := append(e.globalArgs(), keeperCmd, "--adopt", strconv.Itoa(d.proc.Cmd.Process.Pid), "--links", strconv.Itoa(len(links)), d.name)
-	cmd := exec.Command(e.self, args...)
-	cmd.Stdout, cmd.Stderr = d.console, d.console
-	cmd.ExtraFiles = append([]*os.File{d.pidfd, d.pipeW}, links...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd := e.keeperCommand(d.console, append([]*os.File{d.pidfd, d.pipeW}, links...),
+		"--adopt", strconv.Itoa(d.proc.Cmd.Process.Pid), "--links", strconv.Itoa(len(links)), d.name)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start keeper: %w", err)
 	}
@@ -169,13 +166,7 @@ func closeAll(fs []*os.File) {
 // parent.
 type pidfdJinit struct{ fd, pid int }
 
-func (p pidfdJinit) wait() error {
-	ws, err := kmod.WaitExit(p.fd, p.pid)
-	if err != nil {
-		return err
-	}
-	return statusError(ws)
-}
+func (p pidfdJinit) wait() (syscall.WaitStatus, error) { return kmod.WaitExit(p.fd, p.pid) }
 
 func (p pidfdJinit) terminate() { kmod.Signal(p.fd, syscall.SIGTERM) }
 

@@ -13,54 +13,47 @@ import (
 	"github.com/jailsproject/jails/services"
 )
 
-// exitReason is jinit's exit status in the words `jailctl list` shows.
-func exitReason(err error, stopping bool) string {
-	if err == nil {
-		if stopping {
-			return "stopped"
-		}
-		return "jinit exited with status 0"
+// exitReason is how jinit ended, in the words `jailctl list` shows: from
+// its wait status, or from err if it could not be waited for.
+func exitReason(ws syscall.WaitStatus, err error, stopping bool) string {
+	switch {
+	case err != nil:
+		return "jinit: " + err.Error()
+	case ws.Signaled():
+		return "jinit was killed by signal " + services.SignalName(ws.Signal())
+	case ws.ExitStatus() == 0 && stopping:
+		return "stopped"
+	default:
+		return fmt.Sprintf("jinit exited with status %d", ws.ExitStatus())
 	}
-	var xe interface {
-		ExitCode() int
-		Sys() any
-	}
-	if errors.As(err, &xe) {
-		if ws, ok := xe.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return "jinit was killed by signal " + services.SignalName(ws.Signal())
-		}
-		return fmt.Sprintf("jinit exited with status %d", xe.ExitCode())
-	}
-	return "jinit: " + err.Error()
 }
 
 // jinitProc is the keeper's hold on jinit: as its parent (an exec.Cmd), or
 // through a pidfd (a keeper started beside jinit, Linux 6.15).
 type jinitProc interface {
-	// wait returns once jinit has exited: nil for status 0, else an error
-	// with ExitCode and Sys (a syscall.WaitStatus), like exec.Cmd.Wait.
-	wait() error
+	// wait returns jinit's wait status once it has exited, or why it
+	// could not be waited for.
+	wait() (syscall.WaitStatus, error)
 	terminate()
 }
 
 // childJinit is jinit as the keeper's child.
 type childJinit struct{ cmd *exec.Cmd }
 
-func (c childJinit) wait() error { return c.cmd.Wait() }
-func (c childJinit) terminate()  { c.cmd.Process.Signal(syscall.SIGTERM) }
-
-// waitStatusError is a non-zero wait status in exec.ExitError's shape.
-type waitStatusError struct{ ws syscall.WaitStatus }
-
-func (e waitStatusError) Error() string { return "jinit: " + exitReason(e, false) }
-func (e waitStatusError) ExitCode() int { return e.ws.ExitStatus() }
-func (e waitStatusError) Sys() any      { return e.ws }
-func statusError(ws syscall.WaitStatus) error {
-	if ws.Exited() && ws.ExitStatus() == 0 {
-		return nil
+func (c childJinit) wait() (syscall.WaitStatus, error) {
+	err := c.cmd.Wait()
+	if ps := c.cmd.ProcessState; ps != nil {
+		if ws, ok := ps.Sys().(syscall.WaitStatus); ok {
+			return ws, nil
+		}
 	}
-	return waitStatusError{ws}
+	if err == nil {
+		err = errors.New("no wait status")
+	}
+	return 0, err
 }
+
+func (c childJinit) terminate() { c.cmd.Process.Signal(syscall.SIGTERM) }
 
 // waitJail is the keeper's life once jinit runs: SIGTERM, SIGINT or SIGHUP
 // to the keeper ask jinit for its orderly shutdown; when jinit exits, for
@@ -74,15 +67,15 @@ func waitJail(st *store.Store, name string, jinit jinitProc, teardown func() err
 			jinit.terminate()
 		}
 	}()
-	werr := jinit.wait()
+	ws, werr := jinit.wait()
 	stopping := st.Stopping(name)
-	reason := exitReason(werr, stopping)
+	reason := exitReason(ws, werr, stopping)
 	if err := teardown(); err != nil {
 		log.Error("jail teardown incomplete; the next command on it retries", "jail", name, "error", err)
 	}
 	st.WriteLast(name, reason)
 	log.Info("jail stopped", "jail", name, "reason", reason)
-	if werr != nil && !stopping {
+	if (werr != nil || !ws.Exited() || ws.ExitStatus() != 0) && !stopping {
 		return fmt.Errorf("jail %s: %s", name, reason)
 	}
 	return nil

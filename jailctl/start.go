@@ -221,14 +221,11 @@ func (e *env) launchKeeper(lk *store.Lock, name string, noServices bool) error {
 		return err
 	}
 	defer rr.Close()
-	args := append(e.globalArgs(), keeperCmd, name)
+	args := []string{name}
 	if noServices {
-		args = append(e.globalArgs(), keeperCmd, "--no-services", name)
+		args = []string{"--no-services", name}
 	}
-	cmd := exec.Command(e.self, args...)
-	cmd.Stdout, cmd.Stderr = console, console
-	cmd.ExtraFiles = []*os.File{rw, lk.File()}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd := e.keeperCommand(console, []*os.File{rw, lk.File()}, args...)
 	if err := cmd.Start(); err != nil {
 		rw.Close()
 		return fmt.Errorf("start keeper: %w", err)
@@ -247,16 +244,22 @@ func (e *env) launchKeeper(lk *store.Lock, name string, noServices bool) error {
 	return fmt.Errorf("keeper exited without starting the jail (see %s)", e.st.ConsolePath(name))
 }
 
-// globalArgs are the options a jailctl started by this one inherits.
-func (e *env) globalArgs() []string {
-	var args []string
+// keeperCommand is `jailctl [this one's global options] __keeper ARGS...`
+// in a session of its own, writing to the jail's console log, with files
+// as its descriptors 3 and up.
+func (e *env) keeperCommand(console *os.File, files []*os.File, args ...string) *exec.Cmd {
+	var global []string
 	if e.st.Dir != "" {
-		args = append(args, "--state-dir", e.st.Dir)
+		global = append(global, "--state-dir", e.st.Dir)
 	}
 	if e.log.IsDebug() {
-		args = append(args, "--debug")
+		global = append(global, "--debug")
 	}
-	return args
+	cmd := exec.Command(e.self, append(append(global, keeperCmd), args...)...)
+	cmd.Stdout, cmd.Stderr = console, console
+	cmd.ExtraFiles = files
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	return cmd
 }
 
 func (e *env) waitReady(ctx context.Context, name string, timeout time.Duration) error {

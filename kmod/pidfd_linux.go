@@ -110,7 +110,7 @@ func zombieStatus(pid int) (int, error) {
 func Signal(pidfd int, sig syscall.Signal) error {
 	err := unix.PidfdSendSignal(pidfd, sig, nil, 0)
 	if err != nil && !errors.Is(err, unix.ESRCH) {
-		return fmt.Errorf("signal jinit: %w", err)
+		return fmt.Errorf("signal process: %w", err)
 	}
 	return nil
 }
