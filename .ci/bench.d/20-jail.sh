@@ -37,7 +37,7 @@ done
 mkdir -p "$BENCH_TMP/empty"
 printf 'module empty\n\ngo 1.21\n' >"$BENCH_TMP/empty/go.mod"
 printf 'package main\n\nfunc main() {}\n' >"$BENCH_TMP/empty/main.go"
-(cd "$BENCH_TMP/empty" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags '-s -w' -o empty .) || { log "cannot build the empty Go program"; exit 1; }
+(cd "$BENCH_TMP/empty" && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o empty .) || { log "cannot build the empty Go program"; exit 1; }
 
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", (b - a) * 1000 }'; }
 for ((i = 1; i <= REPS; i++)); do
@@ -160,7 +160,9 @@ docs/ARCHITECTURE.md ("Where a jail's start goes") breaks the rest down.
 
 PSS (from smaps_rollup) of what supervises N \`sleep\` services: jinit plus the
 jail's keeper on the host, against the whole s6-svscan + s6-supervise tree and
-runsvdir + runsv tree. One sample each, 2 s after start.
+runsvdir + runsv tree. One sample each, 2 s after start. One jail runs at a
+time, so its keeper's file-backed pages (the jailctl binary, most of its
+PSS) count in full; keepers of several jails share them.
 
 | services | jail: jinit + keeper PSS | s6 tree PSS | runit tree PSS | jail/s6 | jail RSS | s6 RSS | runit RSS |
 |---|---|---|---|---|---|---|---|
