@@ -1,7 +1,6 @@
 package kmod
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jailsproject/jails/kmod/mountinfo"
 	"golang.org/x/sys/unix"
 )
 
@@ -75,27 +75,23 @@ func detectCgroups() (*cgroupLayout, error) {
 
 // findV1Mounts reads mountinfo for the v1 hierarchies of the controllers we use.
 func (l *cgroupLayout) findV1Mounts() error {
-	f, err := os.Open("/proc/self/mountinfo")
+	ms, err := mountinfo.Read("/proc/self/mountinfo")
 	if err != nil {
-		return fmt.Errorf("read mountinfo: %w", err)
+		return err
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		pre, post, ok := strings.Cut(sc.Text(), " - ")
-		pf, qf := strings.Fields(pre), strings.Fields(post)
-		if !ok || len(pf) < 5 || len(qf) < 3 || qf[0] != "cgroup" || pf[3] != "/" {
+	for _, m := range ms {
+		if m.FSType != "cgroup" || m.Root != "/" {
 			continue
 		}
-		for _, opt := range strings.Split(qf[2], ",") {
+		for _, opt := range strings.Split(m.SuperOptions, ",") {
 			for _, c := range v1Controllers {
 				if opt == c {
-					l.v1Mount[c] = pf[4]
+					l.v1Mount[c] = m.Point
 				}
 			}
 		}
 	}
-	return sc.Err()
+	return nil
 }
 
 // CreateCgroup makes GROUP/NAME below this process's own cgroup in every

@@ -1,13 +1,11 @@
 package ports
 
 import (
-	"bufio"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
+	"github.com/jailsproject/jails/kmod/mountinfo"
 	"golang.org/x/sys/unix"
 )
 
@@ -71,49 +69,20 @@ type mount struct {
 
 // cgroup2Mounts lists the cgroup2 mounts of this mount namespace.
 func cgroup2Mounts() ([]mount, error) {
-	f, err := os.Open("/proc/self/mountinfo")
+	ms, err := mountinfo.Read("/proc/self/mountinfo")
 	if err != nil {
 		return nil, fmt.Errorf("find cgroup2 mounts: %w", err)
 	}
-	defer f.Close()
 	var out []mount
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		// id parent maj:min root point options [optional...] - fstype source super
-		pre, post, ok := strings.Cut(sc.Text(), " - ")
-		fields := strings.Fields(pre)
-		if !ok || len(fields) < 5 || !strings.HasPrefix(post, "cgroup2 ") {
-			continue
+	for _, m := range ms {
+		if m.FSType == "cgroup2" {
+			out = append(out, mount{root: m.Root, point: m.Point})
 		}
-		out = append(out, mount{root: unescapeMountinfo(fields[3]), point: unescapeMountinfo(fields[4])})
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read /proc/self/mountinfo: %w", err)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("find cgroup2 mounts: cgroup2 is not mounted")
 	}
 	return out, nil
-}
-
-// unescapeMountinfo undoes the kernel's octal escapes (\040 for space, ...).
-func unescapeMountinfo(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // cgroupLevel returns the depth of dir in the cgroup2 hierarchy, using the

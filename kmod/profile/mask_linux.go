@@ -1,12 +1,11 @@
 package profile
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
+	"github.com/jailsproject/jails/kmod/mountinfo"
 	"golang.org/x/sys/unix"
 )
 
@@ -43,41 +42,17 @@ func MaskPaths(p Profile) error {
 }
 
 // checkPrivate fails if any mount in the namespace has shared propagation.
-func checkPrivate(mountinfo string) error {
-	f, err := os.Open(mountinfo)
+func checkPrivate(table string) error {
+	ms, err := mountinfo.Read(table)
 	if err != nil {
-		return fmt.Errorf("read mount table: %w", err)
+		return err
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		if mnt, ok := sharedMount(sc.Text()); ok {
-			return fmt.Errorf("refusing: mount %s is shared; make / MS_REC|MS_PRIVATE first", mnt)
+	for _, m := range ms {
+		if m.Shared() {
+			return fmt.Errorf("refusing: mount %s is shared; make / MS_REC|MS_PRIVATE first", m.Point)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("read mount table: %w", err)
 	}
 	return nil
-}
-
-// sharedMount reports the mount point of a mountinfo line whose optional
-// fields (between field 6 and "-") include shared:N.
-func sharedMount(line string) (string, bool) {
-	fields := strings.Fields(line)
-	if len(fields) < 7 {
-		return "", false
-	}
-	for _, f := range fields[6:] {
-		if f == "-" {
-			break
-		}
-		if strings.HasPrefix(f, "shared:") {
-			return fields[4], true
-		}
-	}
-	return "", false
 }
 
 // checkDevNull makes sure /dev/null is the null device before binding it

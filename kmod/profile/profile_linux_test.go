@@ -215,17 +215,3 @@ func TestApplyRejectsUnknownProfile(t *testing.T) {
 		t.Errorf("Apply(max) = %q", msg)
 	}
 }
-
-func TestSharedMount(t *testing.T) {
-	for line, want := range map[string]bool{
-		"26 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw":          true,
-		"26 1 254:0 / / rw,relatime master:3 - ext4 /dev/vda rw":          false,
-		"26 1 254:0 / / rw,relatime - ext4 /dev/vda rw,shared:1":          false,
-		"21 26 0:20 / /proc rw,relatime shared:5 master:2 - proc proc rw": true,
-		"short": false,
-	} {
-		if _, got := sharedMount(line); got != want {
-			t.Errorf("sharedMount(%q) = %v; want %v", line, got, want)
-		}
-	}
-}
