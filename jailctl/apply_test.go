@@ -65,9 +65,7 @@ echo "applied as $0"
 	if ji := h.jailInfo("p"); ji.State != "stopped" || ji.LastExit == nil || ji.LastExit.Reason != "stopped" {
 		t.Fatalf("after apply --ephemeral: %+v %+v", ji, ji.LastExit)
 	}
-	if left := h.leftovers(); left != "" {
-		t.Fatalf("left behind: %s", left)
-	}
+	h.mustLeaveNothing()
 	// What the script wrote stays; a normal start runs the services.
 	h.must("start", "p")
 	if out := h.must("exec", "p", "cat", "/var/provisioned"); strings.TrimSpace(out) != "a-b" {
@@ -119,9 +117,7 @@ func TestApplyFailingScript(t *testing.T) {
 	if ji := h.jailInfo("f"); ji.State != "stopped" {
 		t.Fatalf("after a failing apply --ephemeral: %s", ji.State)
 	}
-	if left := h.leftovers(); left != "" {
-		t.Fatalf("left behind: %s", left)
-	}
+	h.mustLeaveNothing()
 	if r := h.run("apply", "--ephemeral", "f", writeScript(t, "no-such-command\n")); r.code != 127 {
 		t.Fatalf("missing command: exit %d, want 127 (%q)", r.code, r.stderr)
 	}
@@ -180,9 +176,7 @@ func TestApplyBadInput(t *testing.T) {
 	if ji := h.jailInfo("b"); ji.State != "stopped" {
 		t.Fatalf("bad input started the jail: %s", ji.State)
 	}
-	if left := h.leftovers(); left != "" {
-		t.Fatalf("left behind: %s", left)
-	}
+	h.mustLeaveNothing()
 }
 
 func TestApplyArgs(t *testing.T) {

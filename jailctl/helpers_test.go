@@ -72,6 +72,15 @@ func (h *host) cleanup() {
 	}
 }
 
+// mustLeaveNothing fails the test now if anything of the instance is
+// left in the kernel (leftovers).
+func (h *host) mustLeaveNothing() {
+	h.t.Helper()
+	if left := h.leftovers(); left != "" {
+		h.t.Fatalf("left behind: %s", left)
+	}
+}
+
 // leftovers reports cgroups, keeper processes or mounts of this instance.
 func (h *host) leftovers() string {
 	var out []string

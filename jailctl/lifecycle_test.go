@@ -105,9 +105,7 @@ func TestStopStubbornJail(t *testing.T) {
 		if processAlive(rt.JinitPid) {
 			t.Fatalf("jinit (pid %d) still alive", rt.JinitPid)
 		}
-		if left := h.leftovers(); left != "" {
-			t.Fatalf("left behind: %s", left)
-		}
+		h.mustLeaveNothing()
 		if _, err := os.Stat(filepath.Join(h.state, "run", "s")); !os.IsNotExist(err) {
 			t.Fatalf("runtime directory left: %v", err)
 		}
@@ -130,9 +128,7 @@ func TestJinitKilled(t *testing.T) {
 			return len(infos) == 1 && infos[0].State == "stopped" && infos[0].LastExit != nil &&
 				strings.Contains(infos[0].LastExit.Reason, "SIGKILL")
 		})
-		if left := h.leftovers(); left != "" {
-			t.Fatalf("left behind: %s", left)
-		}
+		h.mustLeaveNothing()
 		// And it starts again.
 		h.must("start", "k")
 	})
@@ -155,9 +151,7 @@ func TestKeeperKilled(t *testing.T) {
 		if !strings.Contains(out, "keeper process died") {
 			t.Fatalf("list after keeper death:\n%s", out)
 		}
-		if left := h.leftovers(); left != "" {
-			t.Fatalf("left behind: %s", left)
-		}
+		h.mustLeaveNothing()
 	})
 }
 
@@ -261,9 +255,7 @@ func TestDuplicateAndBrokenDefinition(t *testing.T) {
 	if r := h.run("start", "d"); r.code != 1 || !strings.Contains(r.stderr, `key "profile"`) {
 		t.Fatalf("bad profile: %d %q", r.code, r.stderr)
 	}
-	if left := h.leftovers(); left != "" {
-		t.Fatalf("left behind: %s", left)
-	}
+	h.mustLeaveNothing()
 }
 
 // A jail whose service dies before it is ready fails to start, says why,
@@ -277,9 +269,7 @@ func TestStartFailsCleanly(t *testing.T) {
 		if r.code != 1 || !strings.Contains(r.stderr, "crash") || !strings.Contains(r.stderr, "exit 3") {
 			t.Fatalf("start of a failing jail: %d %q", r.code, r.stderr)
 		}
-		if left := h.leftovers(); left != "" {
-			t.Fatalf("left behind: %s", left)
-		}
+		h.mustLeaveNothing()
 		if strings.Contains(h.must("list"), "running") {
 			t.Fatal("jail still running after a failed start")
 		}

@@ -144,9 +144,7 @@ func TestRunNotifiesReadiness(t *testing.T) {
 	if ji := h.jailInfo("bad"); ji.State != "stopped" || ji.LastExit == nil || !strings.Contains(ji.LastExit.Reason, "services did not start") {
 		t.Fatalf("after a failed run: %+v %+v", ji, ji.LastExit)
 	}
-	if left := h.leftovers(); left != "" {
-		t.Fatalf("left behind: %s", left)
-	}
+	h.mustLeaveNothing()
 }
 
 // drain returns what is already queued in c, without waiting.
