@@ -81,7 +81,7 @@ func Load(dir string) (*Service, error) {
 	if !fi.IsDir() {
 		return nil, l.errf("", "", "not a directory")
 	}
-	steps := []func() error{l.programs, l.down, l.readS6, l.readEnv, l.readTOML, l.finalize}
+	steps := []func() error{l.programs, l.down, l.readS6, l.readEnv, l.readTOML, l.style, l.finalize}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
@@ -367,6 +367,22 @@ func (l *loader) readTOML() error {
 		return l.errf("service.toml", "", "%w", err)
 	}
 	return l.applyTOML(b)
+}
+
+// s6Only are files only an s6 (or s6-rc) service directory has.
+var s6Only = []string{"notification-fd", "down-signal", "timeout-kill", "timeout-finish",
+	"max-death-tally", "lock-fd", "type", "dependencies.d", "flag-newpidns", "data", "service.toml"}
+
+// style tells a runit directory (none of s6's files, nor service.toml)
+// from an s6 or jinit one.
+func (l *loader) style() error {
+	l.svc.Style = StyleRunit
+	for _, f := range s6Only {
+		if _, err := os.Lstat(filepath.Join(l.dir, f)); err == nil {
+			l.svc.Style = StyleS6
+		}
+	}
+	return nil
 }
 
 // finalize derives the policy fields that depend on several files.

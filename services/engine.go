@@ -29,6 +29,16 @@ type Config struct {
 	// Grace is how long leftover processes get between SIGTERM and SIGKILL
 	// at the end of a shutdown (default 2 s). It ends early once nothing is left.
 	Grace time.Duration
+
+	// Tail returns the last n lines a service wrote, for the error that
+	// tells why it failed to start. Nil: errors carry no log lines.
+	Tail func(service string, n int) []string
+
+	// Spawner and Clock are how the engine reaches processes and time;
+	// nil means the real ones (Processes, the wall clock). Tests of the
+	// engine give fakes.
+	Spawner Spawner
+	Clock   Clock
 }
 
 // Engine supervises the services of one scan directory. One goroutine (Run)
@@ -36,12 +46,16 @@ type Config struct {
 type Engine struct {
 	cfg   Config
 	log   hclog.Logger
+	proc  Spawner
+	clock Clock
 	units map[string]*unit
 	pids  map[int]pidRef
 	reqC  chan *request
 	evC   chan unitEvent
 
 	waiters  []*waiter
+	invalid  []error // what the last scan could not load
+	pollT    Timer   // the shutdown's poll for leftovers
 	stats    Stats
 	shutdown *shutdown
 	seq      uint64           // spawn generations
@@ -72,15 +86,23 @@ func New(cfg Config) *Engine {
 	if cfg.Grace <= 0 {
 		cfg.Grace = 2 * time.Second
 	}
+	if cfg.Spawner == nil {
+		cfg.Spawner = Processes{}
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = wallClock{}
+	}
 	return &Engine{
 		cfg:    cfg,
 		log:    cfg.Log,
+		proc:   cfg.Spawner,
+		clock:  cfg.Clock,
 		units:  map[string]*unit{},
 		pids:   map[int]pidRef{},
 		groups: map[int]struct{}{},
 		reqC:   make(chan *request),
 		evC:    make(chan unitEvent, 256),
-		stats:  Stats{Started: time.Now()},
+		stats:  Stats{Started: cfg.Clock.Now()},
 	}
 }
 
@@ -90,7 +112,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.rescan()
 	e.settle()
 	done := ctx.Done()
-	var tick <-chan time.Time
+	polling := false
 	for {
 		select {
 		case ex, ok := <-e.cfg.Reaper.C:
@@ -105,20 +127,21 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-done:
 			done = nil
 			e.beginShutdown()
-		case <-tick:
 		}
 		e.settle()
 		if e.shutdown != nil {
 			if finished := e.shutdown.advance(e); finished {
 				e.failWaiters("supervisor shut down")
+				if e.pollT != nil {
+					e.pollT.Stop()
+				}
 				return nil
 			}
-			if tick == nil && e.shutdown.stage > 0 {
+			if !polling && e.shutdown.stage > 0 {
 				// Only while the last leftovers are being killed: a short
 				// poll, because orphans of orphans may not be our children.
-				t := time.NewTicker(20 * time.Millisecond)
-				defer t.Stop()
-				tick = t.C
+				polling = true
+				e.poll()
 			}
 		}
 	}
@@ -159,7 +182,7 @@ func (e *Engine) names() []string {
 // actions. It reports whether the phase changed.
 func (e *Engine) apply(u *unit, ev Event) bool {
 	if ev.Now.IsZero() {
-		ev.Now = time.Now()
+		ev.Now = e.clock.Now()
 	}
 	before := u.st.Phase
 	st, acts := Step(u.st, ev, u.spec.Policy)
@@ -178,14 +201,14 @@ func (e *Engine) act(u *unit, a Action) {
 	case ActSpawn:
 		e.spawn(u)
 	case ActSignal:
-		u.signalGroup(a.Signal)
+		e.signalGroup(u, a.Signal)
 	case ActKillGroup:
-		u.signalGroup(sigKill)
+		e.signalGroup(u, sigKill)
 	case ActRunFinish:
 		e.runFinish(u, a.Status)
 	case ActKillFinish:
 		if u.finishPid > 0 {
-			killGroup(u.finishPid, sigKill)
+			e.killGroup(u.finishPid, sigKill)
 		}
 	case ActStartReadiness:
 		e.startReadiness(u)
@@ -224,7 +247,13 @@ func (e *Engine) setTimer(u *unit, a Action) {
 		u.timer.Stop()
 	}
 	ev := unitEvent{name: u.spec.Name, kind: EvTimer, timer: a.Timer, gen: a.Gen}
-	u.timer = time.AfterFunc(a.Delay, func() { e.evC <- ev })
+	u.timer = e.clock.AfterFunc(a.Delay, func() { e.evC <- ev })
+}
+
+// poll wakes the engine in 20 ms; each wake-up arms the next until the
+// shutdown is over.
+func (e *Engine) poll() {
+	e.pollT = e.clock.AfterFunc(20*time.Millisecond, func() { e.evC <- unitEvent{kind: evPoll} })
 }
 
 // Engine-internal event kinds, beyond the machine's.
@@ -232,9 +261,14 @@ const (
 	evCheckAgain    EventKind = 200 + iota // run the readiness check again
 	evWaiterTimeout                        // a wait-ready deadline passed
 	evDeadline                             // the shutdown's hard deadline passed
+	evPoll                                 // look again for leftover processes
 )
 
 func (e *Engine) onUnitEvent(ev unitEvent) {
+	if ev.kind == evPoll {
+		e.poll()
+		return
+	}
 	if ev.kind == evWaiterTimeout || ev.kind == evDeadline {
 		return // settle re-checks waiters and the shutdown
 	}
