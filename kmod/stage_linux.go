@@ -96,6 +96,9 @@ func stage() ([]string, error) {
 	if err := mountAfterPivot(&spec, jinit, srcs); err != nil {
 		return nil, err
 	}
+	if err := linkVarRun(); err != nil {
+		return nil, err
+	}
 	svcDir := "/etc/service"
 	if spec.NoServices {
 		svcDir = NoServicesDir
@@ -147,6 +150,13 @@ func composeRoot(s *Spec) error {
 		}
 	}
 	for _, d := range WritableDirs {
+		if d == "etc" && s.Root == "" {
+			// The host's /etc under the jail's own layer, minus its secrets.
+			if err := mountEtc(s.Writable, filepath.Join(r, d)); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := bindDir(filepath.Join(s.Writable, d), filepath.Join(r, d), unix.MS_NOSUID|unix.MS_NODEV); err != nil {
 			return err
 		}

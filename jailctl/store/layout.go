@@ -104,6 +104,9 @@ func seedEtc(etc, hostname string, overwrite bool) error {
 		{"nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n"},
 	}
 	for _, f := range files {
+		if overwrite && !seedUsers && (f.name == "passwd" || f.name == "group" || f.name == "nsswitch.conf") {
+			continue // the host's own show through the jail's /etc (kmod/etcplan.go)
+		}
 		p := filepath.Join(etc, f.name)
 		if _, err := os.Lstat(p); err == nil && !overwrite && f.name != "hostname" && f.name != "hosts" {
 			continue
