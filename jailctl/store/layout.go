@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/jailsproject/jails/kmod/ports"
+	"github.com/jailsproject/jails/services"
 )
 
 // CheckPorts refuses ports another jail has reserved, naming it.
@@ -83,8 +84,8 @@ func (s *Store) Materialise(r *Resolved, svcDir string) error {
 		return err
 	}
 	if svcDir != "" {
-		if err := copyTree(svcDir, filepath.Join(rw, "etc", "service")); err != nil {
-			return fmt.Errorf("install services: %w", err)
+		if err := services.Install(svcDir, filepath.Join(rw, "etc", "service")); err != nil {
+			return err
 		}
 	}
 	if err := os.MkdirAll(s.LogDir(name), 0o755); err != nil {
