@@ -291,6 +291,7 @@ func (e *Engine) rescan() {
 		}
 		u := &unit{spec: s, st: State{Since: e.clock.Now()}}
 		e.units[s.Name] = u
+		e.openSupervise(u)
 		if !s.Down && e.shutdown == nil {
 			e.apply(u, Event{Kind: EvUp})
 		}

@@ -388,6 +388,14 @@ func (l *loader) style() error {
 // finalize derives the policy fields that depend on several files.
 func (l *loader) finalize() error {
 	s := l.svc
+	if s.Style == StyleRunit && !s.Readiness.Mechanism() {
+		// runit's check: what `sv check` runs; jinit's readiness too.
+		if p, err := l.program("check", false); err != nil {
+			return err
+		} else if p != "" {
+			s.Readiness.Check = []string{"./check"}
+		}
+	}
 	if s.Policy.Oneshot && s.Readiness.Mechanism() {
 		return l.errf("service.toml", "oneshot", "a oneshot cannot have a readiness mechanism: it is ready when it exits 0")
 	}

@@ -69,6 +69,7 @@ const (
 	pidFinish
 	pidCheck
 	pidExec
+	pidControl // a control/X script (runit)
 )
 
 type pidRef struct {
@@ -76,6 +77,7 @@ type pidRef struct {
 	kind pidKind
 	gen  uint64
 	done chan ExitStatus // pidExec: receives the exit status
+	ctl  byte            // pidControl: the command it handles
 }
 
 // New prepares an engine; Run starts it.
@@ -135,6 +137,11 @@ func (e *Engine) Run(ctx context.Context) error {
 				if e.pollT != nil {
 					e.pollT.Stop()
 				}
+				for _, u := range e.units {
+					if u.sup != nil {
+						u.sup.close()
+					}
+				}
 				return nil
 			}
 			if !polling && e.shutdown.stage > 0 {
@@ -190,6 +197,7 @@ func (e *Engine) apply(u *unit, ev Event) bool {
 	for _, a := range acts {
 		e.act(u, a)
 	}
+	e.writeSupervise(u)
 	if u.st.Phase != before {
 		e.log.Debug("service state", "service", u.spec.Name, "from", before, "to", u.st.Phase, "event", ev.Kind)
 	}
@@ -240,6 +248,7 @@ type unitEvent struct {
 	kind  EventKind
 	timer TimerKind
 	gen   uint64
+	ctl   byte // evControl: the command byte
 }
 
 func (e *Engine) setTimer(u *unit, a Action) {
@@ -262,6 +271,7 @@ const (
 	evWaiterTimeout                        // a wait-ready deadline passed
 	evDeadline                             // the shutdown's hard deadline passed
 	evPoll                                 // look again for leftover processes
+	evControl                              // a command byte on supervise/control
 )
 
 func (e *Engine) onUnitEvent(ev unitEvent) {
@@ -281,6 +291,8 @@ func (e *Engine) onUnitEvent(ev unitEvent) {
 		if ev.gen == u.spawnGen && u.st.Phase == PhaseStarting {
 			e.runCheck(u)
 		}
+	case evControl:
+		e.control(u, ev.ctl)
 	case EvTimer:
 		e.apply(u, Event{Kind: EvTimer, Timer: ev.timer, Gen: ev.gen})
 	case EvReady:
@@ -311,6 +323,8 @@ func (e *Engine) onExit(ex Exit) {
 		e.apply(u, Event{Kind: EvFinished, Status: st})
 	case pidCheck:
 		e.checkDone(u, ref.gen, st)
+	case pidControl:
+		e.controlDone(u, ref.ctl, st)
 	}
 }
 
@@ -338,6 +352,9 @@ func (e *Engine) dependentsStopped(u *unit) bool {
 
 func (e *Engine) drop(u *unit) {
 	u.stopReadiness()
+	if u.sup != nil {
+		u.sup.close()
+	}
 	if u.timer != nil {
 		u.timer.Stop()
 	}

@@ -27,6 +27,7 @@ type unit struct {
 	probe     context.CancelFunc // stops readiness probing
 	notifyR   *os.File           // read end of the notification-fd pipe
 	removed   bool               // its directory is gone: drop once quiet
+	sup       *supervise         // its runit supervise/ directory, nil if it could not be made
 }
 
 func (u *unit) active() bool {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/jailsproject/jails/kmod"
 	"github.com/jailsproject/jails/kmod/ports"
 	"github.com/jailsproject/jails/services"
 )
@@ -62,6 +63,12 @@ func (s *Store) Materialise(r *Resolved, svcDir string) error {
 			return err
 		}
 		if err := os.Chmod(p, d.mode); err != nil {
+			return err
+		}
+	}
+	if r.Def.Root == "" {
+		own := func(p string) bool { return kmod.Under(s.Lib, p) || kmod.Under(s.Log, p) || kmod.Under(s.Run, p) }
+		if err := kmod.SeedVar("/var", filepath.Join(rw, "var"), kmod.VarDepth, own); err != nil {
 			return err
 		}
 	}
