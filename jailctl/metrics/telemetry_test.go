@@ -144,7 +144,9 @@ func TestMetricsDocumented(t *testing.T) {
 		}
 	}
 	for _, m := range regexp.MustCompile("`(jails_[a-z_]+)`").FindAllSubmatch(doc, -1) {
-		if !ours[string(m[1])] {
+		// The log collector's own families are jails-collector's
+		// (jailctl/collectord checks them).
+		if !ours[string(m[1])] && !bytes.HasPrefix(m[1], []byte("jails_collector_")) {
 			t.Errorf("docs/METRICS.md documents %s, which is not exported", m[1])
 		}
 	}
