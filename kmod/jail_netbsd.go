@@ -354,4 +354,6 @@ func statHz() int64 {
 // list of a jail's pids, so any member of a live jail is taken as one.
 func (j *Jail) Holds(pid int) bool { return j.Running() }
 
-func (j *Jail) String() string { return fmt.Sprintf("secmodel_jail %d (%s), root %s", j.ID, j.Name, j.Root) }
+func (j *Jail) String() string {
+	return fmt.Sprintf("secmodel_jail %d (%s), root %s", j.ID, j.Name, j.Root)
+}
