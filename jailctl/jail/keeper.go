@@ -1,6 +1,8 @@
 package jail
 
 import (
+	"encoding/json"
+	"io"
 	"errors"
 	"fmt"
 	"os"
@@ -17,13 +19,16 @@ import (
 // KeeperCommand is the hidden jailctl command that runs a jail's keeper:
 // `jailctl [--state-dir DIR] __keeper --adopt PID --incarnation I --links N NAME`,
 // with jinit's pidfd as descriptor 3 (none on NetBSD), the keeper socket
-// as 4 and N eBPF link descriptors from 5 on.
+// as 4, a pipe with the jail's kernel state (JSON) as 5, and N eBPF link
+// descriptors from 6 on. The keeper learns what it keeps from start
+// itself, not from the runtime record, which may be damaged.
 const KeeperCommand = "__keeper"
 
 const (
-	keeperPidFD   = 3
-	keeperSockFD  = 4
-	keeperLinksFD = 5
+	keeperPidFD    = 3
+	keeperSockFD   = 4
+	keeperKernelFD = 5
+	keeperLinksFD  = 6
 )
 
 // Adoption is what a keeper is started with.
@@ -72,9 +77,14 @@ func (l *launched) startKeeper(h *Host) (*exec.Cmd, error) {
 	}
 	args := append(global, KeeperCommand, "--adopt", strconv.Itoa(l.proc.Pid()),
 		"--incarnation", l.incarnation, "--links", strconv.Itoa(len(links)), l.name)
+	kernel, err := kernelPipe(l.kernel)
+	if err != nil {
+		return nil, err
+	}
+	defer kernel.Close()
 	cmd := exec.Command(h.Exe, args...)
 	cmd.Stdout, cmd.Stderr = l.console, l.console
-	cmd.ExtraFiles = append([]*os.File{l.proc.PidFD, l.keeperEnd}, links...)
+	cmd.ExtraFiles = append([]*os.File{l.proc.PidFD, l.keeperEnd, kernel}, links...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start keeper: %w", err)
@@ -113,9 +123,9 @@ func (h *Host) Keep(a Adoption) error {
 	for _, f := range append([]*os.File{k.pidfd, k.sock}, k.links...) {
 		syscall.CloseOnExec(int(f.Fd()))
 	}
-	rt, err := h.Store.ReadRuntime(a.Name)
-	if err == nil && (rt.Incarnation != a.Incarnation || rt.Kernel == nil) {
-		err = fmt.Errorf("the runtime record is of another start (%s)", rt.Incarnation)
+	kernel, err := readKernel(os.NewFile(keeperKernelFD, "kernel"))
+	if rt, rerr := h.Store.ReadRuntime(a.Name); err == nil && rerr == nil && rt.Incarnation != a.Incarnation {
+		err = fmt.Errorf("the jail was started again (%s)", rt.Incarnation)
 	}
 	if err != nil {
 		// Not ours to keep: end our jinit; the next command recovers.
@@ -123,8 +133,39 @@ func (h *Host) Keep(a Adoption) error {
 		k.close()
 		return fmt.Errorf("keep jail %s: %w", a.Name, err)
 	}
-	k.kernel = rt.Kernel
+	k.kernel = kernel
 	return h.keep(k)
+}
+
+// kernelPipe is a pipe holding the jail's kernel state, for the keeper.
+func kernelPipe(j *kmod.Jail) (*os.File, error) {
+	b, err := json.Marshal(j)
+	if err != nil {
+		return nil, err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer w.Close()
+	if _, err := w.Write(b); err != nil { // far below a pipe's buffer
+		r.Close()
+		return nil, fmt.Errorf("hand the jail to its keeper: %w", err)
+	}
+	return r, nil
+}
+
+func readKernel(f *os.File) (*kmod.Jail, error) {
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("read the jail's kernel state: %w", err)
+	}
+	var j kmod.Jail
+	if err := json.Unmarshal(b, &j); err != nil {
+		return nil, fmt.Errorf("read the jail's kernel state: %w", err)
+	}
+	return &j, nil
 }
 
 // keep waits for jinit's exit and tears the jail down.
