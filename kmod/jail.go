@@ -36,7 +36,7 @@ func ParseMount(s string) (Mount, error) {
 		return m, fmt.Errorf("mount %q: SRC and DST must be absolute paths", s)
 	}
 	if m.Dst == "/" || strings.Contains("/"+m.Dst+"/", "/../") {
-		return m, fmt.Errorf("mount %q: DST must be below / and free of ..", s)
+		return m, fmt.Errorf("mount %q: DST must be below / and free of \"..\" elements", s)
 	}
 	return m, nil
 }

@@ -48,7 +48,8 @@ func (h *Host) Create(r *store.Resolved, svcDir string) error {
 	defer os.RemoveAll(tmp)
 	staging := *h.Store
 	staging.Lib = tmp
-	if err := staging.Materialise(r, svcDir); err == nil {
+	err = staging.Materialise(r, svcDir)
+	if err == nil {
 		err = staging.Reserve(r)
 	}
 	if err == nil {

@@ -9,5 +9,5 @@ type keeperProc struct {
 // keepersOf finds no keeper on NetBSD: reading other processes' command
 // lines (kern.proc_args) is not implemented there yet, so a jail whose
 // record is lost is removed (its module jail is found by name) rather
-// than recorded again. parseKeeperArgs is ready for it.
+// than recorded again.
 func (h *Host) keepersOf(name string) []keeperProc { return nil }
