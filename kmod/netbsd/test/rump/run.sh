@@ -1,0 +1,87 @@
+#!/bin/sh
+# run.sh: secmodel_jail in a NetBSD 8.99.25 rump kernel, with the kit at
+# ../shared/netbsd-rump beside the repository (KIT= overrides).
+#
+#	test/rump/run.sh strict		# -Werror builds, DRIFT=0 and DRIFT=1
+#	test/rump/run.sh harness	# the harness on both builds
+#	test/rump/run.sh flip		# broken policies must fail the harness
+#
+# Outputs go to kmod/netbsd/.build/rump (O=); the kit is only read.  Each
+# mode prints one line per result; the harness prints its own
+# "N passed, N failed".  Exit status 0 only if everything held.
+
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd -P)
+MOD=$(cd "$HERE/../.." && pwd -P)
+ROOT=$(cd "$MOD/../.." && pwd -P)
+. "$HERE/kit.sh"
+TESTS="jailtest.c jailtest_ctl.c jailtest_sys.c jailtest_net.c"
+
+if ! kit_present; then
+	echo "rump: skipped: no rump kit at $KIT (../shared/netbsd-rump" \
+	    "beside the repository)"
+	exit 0
+fi
+mkdir -p "$O"
+kit_view
+
+# build SRC OUT DRIFT: the module as a rump component, warnings fatal.
+build() {
+	if ! DRIFT=$3 EXTRA_CFLAGS=-Werror "$VIEW/build-component.sh" \
+	    "$1" "$2" > "$2.log" 2>&1; then
+		cat "$2.log"
+		echo "build of $1 (DRIFT=$3) failed"
+		return 1
+	fi
+}
+
+# harness OUT: link the harness to the component in OUT and run it.
+harness() {
+	tests=
+	for t in $TESTS; do
+		tests="$tests $HERE/$t"
+	done
+	# shellcheck disable=SC2086
+	TEST_CFLAGS="-g -O0 -Wall -Wextra -Werror" \
+	    "$VIEW/link-and-run.sh" "$1" $tests > "$1.run" 2>&1
+}
+
+summary() {
+	grep -E '^[0-9]+ passed, [0-9]+ failed$' "$1" | tail -1
+}
+
+case ${1:-} in
+strict)
+	for d in 0 1; do
+		build "$MOD" "$O/drift$d" "$d"
+		echo "strict: secmodel_jail.c and jail_policy.c build with" \
+		    "-Werror against NetBSD 8.99.25 headers (DRIFT=$d)"
+	done
+	;;
+harness)
+	rc=0
+	for d in 0 1; do
+		[ "${REUSE_BUILD:-0}" = 1 ] && [ -f "$O/drift$d/component.env" ] || build "$MOD" "$O/drift$d" "$d"
+		if harness "$O/drift$d"; then r=0; else r=$?; fi
+		s=$(summary "$O/drift$d.run")
+		if [ "$d" = 0 ]; then
+			grep -v -e '^+ ' -e 'could not find strtab' \
+			    "$O/drift0.run"
+		else
+			grep -e '^FAIL' -e 'panic' "$O/drift$d.run" || true
+			echo "DRIFT=1: ${s:-no summary}"
+		fi
+		[ "$r" = 0 ] && [ -n "$s" ] || { echo "harness (DRIFT=$d)" \
+		    "failed, status $r: $O/drift$d.run"; rc=1; }
+	done
+	exit $rc
+	;;
+flip)
+	export KIT VIEW O MOD HERE
+	"$HERE/flip.sh"
+	;;
+*)
+	echo "usage: $0 strict|harness|flip" >&2
+	exit 2
+	;;
+esac
