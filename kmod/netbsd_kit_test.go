@@ -29,7 +29,7 @@ func kitDir(t *testing.T) string {
 // kitCompile compiles src against the kit's headers for amd64, as the
 // kernel sees them, and fails the test with the compiler's output (each
 // failed _Static_assert names the field).
-func kitCompile(t *testing.T, src string) {
+func kitCompile(t *testing.T, src string, m32 bool, flags ...string) {
 	t.Helper()
 	kit := kitDir(t)
 	cc := os.Getenv("CC")
@@ -46,7 +46,11 @@ func kitCompile(t *testing.T, src string) {
 	if err := os.Mkdir(inc, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for link, arch := range map[string]string{"machine": "amd64", "amd64": "amd64", "x86": "x86", "i386": "i386"} {
+	machine, mflag := "amd64", "-m64"
+	if m32 {
+		machine, mflag = "i386", "-m32"
+	}
+	for link, arch := range map[string]string{"machine": machine, "amd64": "amd64", "x86": "x86", "i386": "i386"} {
 		if err := os.Symlink(filepath.Join(kit, "netbsd/sys/arch", arch, "include"), filepath.Join(inc, link)); err != nil {
 			t.Fatal(err)
 		}
@@ -55,12 +59,12 @@ func kitCompile(t *testing.T, src string) {
 	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(cc, "-fsyntax-only", "-std=gnu99", "-m64", "-nostdinc", "-ffreestanding",
+	args := append([]string{"-fsyntax-only", "-std=gnu99", mflag, "-nostdinc", "-ffreestanding",
 		"-I", inc, "-I", filepath.Join(kit, "netbsd/common/include"), "-I", filepath.Join(kit, "netbsd/sys"),
-		"-U__linux__", "-U__linux", "-Ulinux", "-U__gnu_linux__", "-D__NetBSD__", "-D_KERNEL",
-		file).CombinedOutput()
+		"-U__linux__", "-U__linux", "-Ulinux", "-U__gnu_linux__", "-D__NetBSD__", "-D_KERNEL"}, flags...)
+	out, err := exec.Command(cc, append(args, file)...).CombinedOutput()
 	if err != nil {
-		t.Fatalf("layouts differ from NetBSD 8.99.25's headers (%s):\n%s\n%s", cc, out, src)
+		t.Fatalf("layouts differ from NetBSD 8.99.25's headers (%s %s):\n%s\n%s", cc, strings.Join(flags, " "), out, src)
 	}
 }
 
@@ -118,5 +122,5 @@ func TestNetBSDHeaders(t *testing.T) {
 		{"PROCFS_ARGSVERSION", procfsArgsVersion},
 		{"MNT_RDONLY", mntRdonly}, {"MNT_NOEXEC", mntNoexec},
 		{"MNT_NOSUID", mntNosuid}, {"MNT_NODEV", mntNodev},
-	}))
+	}), false)
 }
