@@ -16,6 +16,7 @@ port-owner-ignored|jail_policy.c|s/other = port_held_by_other(t, port, mask, s->
 cred-hook-defers|secmodel_jail.c|s/return KAUTH_RESULT_ALLOW;/return KAUTH_RESULT_DEFER;/
 autoassign-not-steered|jail_policy.c|s/return other != 0 ? JP_DENY : JP_DEFER;/return JP_DEFER;/
 enter-unchrooted|jail_policy.c|s/if (!chrooted)/if (0)/
+enter-leaks-cred|secmodel_jail.c|s/proc_crmod_leave(ocred, ncred, false);/proc_crmod_leave(ocred, NULL, false);/
 raw-socket-open|secmodel_jail.c|s/return JP_NET_SOCKET_RAWSOCK;/return JP_NET_SOCKET_OPEN;/
 '
 
@@ -31,13 +32,13 @@ echo "$MUTATIONS" | while IFS='|' read -r name file expr; do
 	out=$O/flip/$name/out
 	rm -rf "$O/flip/$name"
 	mkdir -p "$src"
-	cp "$MOD"/*.c "$MOD"/*.h "$MOD"/Makefile "$src/"
+	cp "$MOD"/*.c "$MOD"/*.h "$MOD"/Makefile "$HERE/credcount.c" "$src/"
 	sed "$expr" "$MOD/$file" > "$src/$file"
 	if cmp -s "$MOD/$file" "$src/$file"; then
 		echo "flip: $name: the mutation no longer applies to $file"
 		exit 1
 	fi
-	if ! DRIFT=0 "$VIEW/build-component.sh" "$src" "$out" \
+	if ! SRCS=$HSRCS DRIFT=0 "$VIEW/build-component.sh" "$src" "$out" \
 	    > "$out.log" 2>&1; then
 		cat "$out.log"
 		echo "flip: $name: the mutated module does not build"

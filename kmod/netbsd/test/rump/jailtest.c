@@ -253,6 +253,7 @@ jail_find(int32_t id, struct jail_info *out)
 void	test_control(void);
 void	test_creds(void);
 void	test_audit(void);
+void	test_logged(void);
 void	test_teardown(void);
 
 int
@@ -279,6 +280,7 @@ main(void)
 	test_ports();
 	test_visibility();
 	test_audit();
+	test_logged();
 	test_teardown();
 
 	printf("%d passed, %d failed\n", npass, nfail);
