@@ -5,9 +5,8 @@
  * run.sh.  The program runs on the host (Linux, glibc); every
  * rump_sys_*() call runs in the NetBSD kernel linked into it, module
  * included.  Host libc headers describe the host, so the few NetBSD
- * constants and layouts needed are spelled out here; the Go test
- * kmod/netbsd_abi_test.go checks the same numbers against the kit's
- * headers.
+ * constants and layouts needed are spelled out in nbconst.h, which
+ * nbcheck.c checks against the kit's headers (run.sh strict).
  */
 
 #ifndef _JAILTEST_H_
@@ -24,35 +23,7 @@
 
 #include "jail_abi.h"
 
-/* NetBSD values (sys/socket.h, sys/sysctl.h, ...), not the host's. */
-#define	NB_AF_INET		2
-#define	NB_AF_INET6		24
-#define	NB_PF_KEY		29
-#define	NB_PF_ROUTE		34
-#define	NB_SOCK_STREAM		1
-#define	NB_SOCK_DGRAM		2
-#define	NB_SOCK_RAW		3
-#define	NB_IPPROTO_ICMP		1
-#define	NB_IPPROTO_ICMPV6	58
-#define	NB_CTL_KERN		1
-#define	NB_CTL_PROC		10
-#define	NB_KERN_PROC2		47
-#define	NB_KERN_PROC_ALL	0
-#define	NB_PROC_PID_CORENAME	1
-#define	NB_PROC_PID_LIMIT	2
-#define	NB_PROC_PID_LIMIT_NOFILE 9	/* RLIMIT_NOFILE + 1 */
-#define	NB_PROC_PID_LIMIT_SOFT	1
-#define	NB_CTL_QUERY		(-2)
-#define	NB_SYSCTL_VERS_1	0x01000000
-#define	NB_SYSCTLNODE_SIZE	96	/* sizeof(struct sysctlnode) */
-#define	NB_KP2_PID		116	/* offsetof(kinfo_proc2, p_pid) */
-#define	NB_KP2_SIZE		120	/* the prefix asked for */
-#define	NB_SIOCSIFFLAGS		0x80906910UL	/* _IOW('i', 16, ifreq) */
-#define	NB_SIOCGIFFLAGS		0xc0906911UL	/* _IOWR('i', 17, ifreq) */
-#define	NB_IFREQ_SIZE		144
-#define	NB_MODCTL_LOAD		0
-#define	NB_MODCTL_UNLOAD	1
-#define	NB_S_IFCHR		0020000
+#include "nbconst.h"
 
 struct nb_modctl_load {		/* modctl_load_t */
 	const char	*ml_filename;

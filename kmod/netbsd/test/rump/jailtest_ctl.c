@@ -57,7 +57,8 @@ test_control(void)
 	    j_alpha, e);
 	e = jail_create("beta", JAIL_PROFILE_LOW, 0, beta_ports, 3, &rep);
 	j_beta = rep.jr_id;
-	check(e == 0 && j_beta == j_alpha + 1, "create beta (low): id %d", j_beta);
+	check(e == 0 && j_beta == j_alpha + 1, "create beta (low): id %d",
+	    j_beta);
 	e = jail_create("gamma", JAIL_PROFILE_HIGH, JAIL_FLAG_ANYPORT, NULL, 0,
 	    &rep);
 	j_gamma = rep.jr_id;
@@ -309,8 +310,8 @@ test_logged(void)
 			fputs(line, stdout);
 			if (strstr(line, "secmodel_jail: denied ") != NULL) {
 				denied++;
-				if (strstr(line, "denied system.CHROOT to jail") &&
-				    strstr(line, "lines suppressed before"))
+				if (strstr(line, "system.CHROOT to jail") &&
+				    strstr(line, "suppressed before"))
 					chroot++;
 			} else if (strstr(line, "denial lines lost") != NULL)
 				lost++;

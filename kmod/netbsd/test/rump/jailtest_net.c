@@ -270,6 +270,90 @@ rlimit_of(struct lwp *who, int pid)
 	return rv_errno(rump_sys___sysctl(mib, 5, &v, &len, NULL, 0));
 }
 
+/* proc.<pid>.corename, read by who. */
+static int
+corename_of(struct lwp *who, int pid)
+{
+	int mib[3] = { NB_CTL_PROC, pid, NB_PROC_PID_CORENAME };
+	char name[256];
+	size_t len = sizeof(name);
+
+	use(who);
+	return rv_errno(rump_sys___sysctl(mib, 3, name, &len, NULL, 0));
+}
+
+/*
+ * ktrace(2) of pid by who into its /kt, then cleared again; *deniedp:
+ * the process-scope denials it caused.
+ */
+static int
+ktrace_of(struct lwp *who, int pid, uint64_t *deniedp)
+{
+	uint64_t before = 0, after = 0;
+	int fd, e;
+
+	use(p_host);
+	(void)sc_quad(JAIL_SYSCTL_COUNTERS ".process", &before);
+
+	use(who);
+	if ((fd = rump_sys_open("/kt", RUMP_O_CREAT | RUMP_O_RDWR, 0600)) !=
+	    -1)
+		rump_sys_close(fd);
+	e = rv_errno(rump_sys_ktrace("/kt", NB_KTROP_SET, NB_KTRFAC_SYSCALL,
+	    pid));
+	if (e == 0)
+		(void)rump_sys_ktrace("/kt", NB_KTROP_CLEAR, NB_KTRFAC_SYSCALL,
+		    pid);
+	use(p_host);
+	(void)sc_quad(JAIL_SYSCTL_COUNTERS ".process", &after);
+	*deniedp = after - before;
+	return e;
+}
+
+/* TCP sockets net.inet.tcp.pcblist shows who (SOCKET_CANSEE). */
+static int
+pcbs_seen(struct lwp *who)
+{
+	static uint8_t buf[64 * NB_KINFO_PCB_SIZE];
+	int mib[16], e;
+	u_int len;
+	size_t n;
+
+	use(who);
+	if ((e = sc_mib("net.inet.tcp.pcblist", mib, &len)) != 0)
+		return -e;
+	mib[len++] = 0;		/* PCB_ALL */
+	mib[len++] = 0;
+	mib[len++] = NB_KINFO_PCB_SIZE;
+	mib[len++] = 64;
+	n = sizeof(buf);
+	if (rump_sys___sysctl(mib, len, buf, &n, NULL, 0) == -1)
+		return -errno;
+	return (int)(n / NB_KINFO_PCB_SIZE);
+}
+
+static void
+sockets(void)
+{
+	int sh, sa, nh, na, nb;
+
+	sh = sa = -1;
+	use(p_host);
+	(void)bindp(NB_AF_INET, NB_SOCK_STREAM, 7100, &sh, NULL);
+	use(p_alpha);
+	(void)bindp(NB_AF_INET, NB_SOCK_STREAM, 50100, &sa, NULL);
+	nh = pcbs_seen(p_host);
+	na = pcbs_seen(p_alpha);
+	nb = pcbs_seen(p_beta);
+	check(sh >= 0 && sa >= 0 && nh >= 2 && na == 1 && nb == 0,
+	    "net.inet.tcp.pcblist: host root sees %d sockets, alpha %d "
+	    "(its own), beta %d", nh, na, nb);
+	use(p_host);
+	rump_sys_close(sh);
+	use(p_alpha);
+	rump_sys_close(sa);
+}
+
 void
 test_visibility(void)
 {
@@ -298,6 +382,8 @@ test_visibility(void)
 		{ "beta", p_beta, 0 }, { "gamma", p_gamma, 0 },
 	};
 	size_t i, a, b, np = sizeof(p) / sizeof(p[0]);
+	uint64_t n;
+	int e;
 
 	for (i = 0; i < np; i++)
 		p[i].pid = pid_of(p[i].l);
@@ -325,4 +411,22 @@ test_visibility(void)
 	    "host user reads alpha's proc.%d.rlimit", p[2].pid);
 	expect(rlimit_of(p_host, p[2].pid), 0,
 	    "host root reads alpha's proc.%d.rlimit", p[2].pid);
+	expect(corename_of(p_alpha, p[0].pid), EPERM,
+	    "alpha reads host root's proc.%d.corename", p[0].pid);
+	expect(corename_of(p_alpha, p[3].pid), 0,
+	    "alpha reads its uid 1001's proc.%d.corename", p[3].pid);
+	/*
+	 * 8.99.25's ktrops() skips a process ktrcanset() refuses and
+	 * ktrace(2) still returns 0: the denial shows on the counter.
+	 */
+	e = ktrace_of(p_alpha, p[0].pid, &n);
+	check(n == 2, "alpha ktraces host root (pid %d): %llu denials "
+	    "(set and clear), errno %d", p[0].pid, (unsigned long long)n, e);
+	e = ktrace_of(p_alpha, p[4].pid, &n);
+	check(n == 2, "alpha ktraces beta (pid %d): %llu denials, errno %d",
+	    p[4].pid, (unsigned long long)n, e);
+	e = ktrace_of(p_alpha, p[3].pid, &n);
+	check(e == 0 && n == 0, "alpha ktraces its uid 1001 (pid %d): "
+	    "%llu denials, errno %d", p[3].pid, (unsigned long long)n, e);
+	sockets();
 }

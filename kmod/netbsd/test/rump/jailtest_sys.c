@@ -161,6 +161,51 @@ a_ifset(void)
 	return a_ifflags(true);
 }
 
+/* A hop-by-hop option header (only PadN): root only, and medium. */
+static int
+a_hopopts(void)
+{
+	static const uint8_t hbh[8] = { 0, 0, 1, 4, 0, 0, 0, 0 };
+	int s, e;
+
+	if ((s = rump_sys_socket(NB_AF_INET6, NB_SOCK_DGRAM, 0)) == -1)
+		return errno;
+	e = rv_errno(rump_sys_setsockopt(s, NB_IPPROTO_IPV6, NB_IPV6_HOPOPTS,
+	    hbh, sizeof(hbh)));
+	rump_sys_close(s);
+	return e;
+}
+
+/* Joining the unspecified group (all groups): root only, and high. */
+static int
+a_join_any(void)
+{
+	struct {
+		uint8_t		addr[16];
+		uint32_t	ifindex;
+	} mreq;
+	int s, e;
+
+	if ((s = rump_sys_socket(NB_AF_INET6, NB_SOCK_DGRAM, 0)) == -1)
+		return errno;
+	memset(&mreq, 0, sizeof(mreq));
+	mreq.ifindex = 1;
+	e = rv_errno(rump_sys_setsockopt(s, NB_IPPROTO_IPV6,
+	    NB_IPV6_JOIN_GROUP, &mreq, sizeof(mreq)));
+	rump_sys_close(s);
+	return e;
+}
+
+/* mount -o getargs of /mnt, a rumpfs that host root mounted there. */
+static int
+a_getargs(void)
+{
+	uint8_t args[256];
+
+	return rv_errno(rump_sys_mount("rumpfs", "/mnt", NB_MNT_GETARGS,
+	    args, sizeof(args)));
+}
+
 /*
  * deny: the lowest profile that denies (JAIL_PROFILE_*, 3: none);
  * okerr: the result when the model defers, -1 for "whatever the
@@ -173,20 +218,25 @@ static const struct pcase {
 	int		deny;
 	int		okerr;
 	int		hosterr;
+	int		denyerr;	/* 0: EPERM */
 } cases[] = {
-	{ "system.CHROOT", "system", a_chroot, 1, 0, 0 },
-	{ "system.MKNOD", "system", a_mknod, 1, 0, 0 },
-	{ "system.SYSCTL_WRITE", "system", a_sysctl_write, 1, 0, 0 },
-	{ "system.TIME", "system", a_settime, 0, 0, 0 },
-	{ "system.MODULE", "system", a_modload, 0, -1, -1 },
-	{ "system.FILEHANDLE", "system", a_getfh, 1, -1, -1 },
-	{ "system.MOUNT_MODIFY", "system", a_mount, 1, -1, -1 },
-	{ "network.SOCKET_RAWSOCK (inet)", "network", a_rawsock, 1, 0, 0 },
-	{ "network.SOCKET_RAWSOCK (inet6)", "network", a_rawsock6, 1, 0, 0 },
-	{ "network.SOCKET_OPEN (route)", "network", a_routesock, 3, 0, 0 },
-	{ "network.SOCKET_OPEN_KEY", "network", a_pfkey, 1, -1, -1 },
-	{ "network.IFACE_GET", "network", a_ifget, 3, 0, 0 },
-	{ "network.IFACE_SET", "network", a_ifset, 1, 0, 0 },
+	{ "system.CHROOT", "system", a_chroot, 1, 0, 0, 0 },
+	{ "system.MKNOD", "system", a_mknod, 1, 0, 0, 0 },
+	{ "system.SYSCTL_WRITE", "system", a_sysctl_write, 1, 0, 0, 0 },
+	{ "system.TIME", "system", a_settime, 0, 0, 0, 0 },
+	{ "system.MODULE", "system", a_modload, 0, -1, -1, 0 },
+	{ "system.FILEHANDLE", "system", a_getfh, 1, -1, -1, 0 },
+	{ "system.MOUNT_MODIFY", "system", a_mount, 1, -1, -1, 0 },
+	{ "network.SOCKET_RAWSOCK (inet)", "network", a_rawsock, 1, 0, 0, 0 },
+	{ "network.SOCKET_RAWSOCK (inet6)", "network", a_rawsock6, 1, 0, 0, 0 },
+	{ "network.SOCKET_OPEN (route)", "network", a_routesock, 3, 0, 0, 0 },
+	{ "network.SOCKET_OPEN_KEY", "network", a_pfkey, 1, -1, -1, 0 },
+	{ "network.IFACE_GET", "network", a_ifget, 3, 0, 0, 0 },
+	{ "network.IFACE_SET", "network", a_ifset, 1, 0, 0, 0 },
+	{ "network.IPV6_HOPBYHOP", "network", a_hopopts, 1, 0, 0, 0 },
+	{ "network.IPV6_JOIN_MULTICAST", "network", a_join_any, 2, -1, -1,
+	    EACCES },
+	{ "system.MOUNT_GET", "system", a_getargs, 2, -1, -1, 0 },
 };
 
 static uint64_t
@@ -215,7 +265,8 @@ run(const struct pcase *c, struct lwp *l, const char *who, int profile)
 	e = c->fn();
 	after = counter(c->scope);
 	if (deny)
-		check(e == EPERM && after - before == 1,
+		check(e == (c->denyerr != 0 ? c->denyerr : EPERM) &&
+		    after - before == 1,
 		    "%s as %s: denied (errno %d, counted %llu)", c->name, who,
 		    e, (unsigned long long)(after - before));
 	else
@@ -229,10 +280,17 @@ test_profiles(void)
 {
 	size_t i;
 
+	/* For MOUNT_GET: a mount point in the jails' root. */
+	use(p_host);
+	expect(rv_errno(rump_sys_mount("rumpfs", "/jail/mnt", 0, NULL, 0)),
+	    0, "host root mounts a rumpfs on /jail/mnt");
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		run(&cases[i], p_host, "host root", -1);
 		run(&cases[i], p_beta, "low root", JAIL_PROFILE_LOW);
 		run(&cases[i], p_alpha, "medium root", JAIL_PROFILE_MEDIUM);
 		run(&cases[i], p_gamma, "high root", JAIL_PROFILE_HIGH);
 	}
+	use(p_host);
+	expect(rv_errno(rump_sys_unmount("/jail/mnt", 0)), 0,
+	    "host root unmounts /jail/mnt");
 }

@@ -60,6 +60,15 @@ summary() {
 	grep -E '^[0-9]+ passed, [0-9]+ failed$' "$1" | tail -1
 }
 
+# nbcheck: the harness's NetBSD constants (nbconst.h) against the kit.
+nbcheck() {
+	${CC:-gcc} -fsyntax-only -std=gnu99 -m64 -nostdinc -ffreestanding \
+	    -Wall -Werror -I"$VIEW/netbsd/klinks" \
+	    -I"$KIT/netbsd/common/include" -I"$KIT/netbsd/sys" \
+	    -U__linux__ -U__linux -Ulinux -U__gnu_linux__ -D__NetBSD__ \
+	    -D_KERNEL "$HERE/nbcheck.c"
+}
+
 case ${1:-} in
 strict)
 	for d in 0 1; do
@@ -67,6 +76,12 @@ strict)
 		echo "strict: secmodel_jail.c and jail_policy.c build with" \
 		    "-Werror against NetBSD 8.99.25 headers (DRIFT=$d)"
 	done
+	with_counter "$MOD" "$O/csrc"
+	build "$O/csrc" "$O/strictc" 0 "$HSRCS"
+	echo "strict: test/rump/credcount.c builds with -Werror too"
+	nbcheck
+	echo "strict: the harness's NetBSD constants (nbconst.h) match" \
+	    "NetBSD 8.99.25's headers"
 	;;
 harness)
 	rc=0
