@@ -57,6 +57,8 @@ int	jail_idreq(const char *, int32_t);
 int	jail_list(struct jail_info *, size_t, size_t *);
 bool	jail_find(int32_t, struct jail_info *);
 
+int	bindp(int, int, uint16_t, int *, uint16_t *);
+
 void	test_profiles(void);
 void	test_ports(void);
 void	test_visibility(void);

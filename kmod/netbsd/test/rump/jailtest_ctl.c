@@ -344,6 +344,11 @@ test_teardown(void)
 	check(!jail_find(j_alpha, &ji), "alpha is no longer listed");
 	expect(jail_idreq(JAIL_SYSCTL_DESTROY, j_alpha), ENOENT,
 	    "destroy of alpha again");
+	use(p_user);
+	expect(bindp(NB_AF_INET, NB_SOCK_STREAM, 8080, NULL, NULL), 0,
+	    "a host user binds alpha's old port 8080");
+	expect(bindp(NB_AF_INET, NB_SOCK_STREAM, 9090, NULL, NULL), EACCES,
+	    "but not beta's 9090");
 	reap(p_beta);
 	reap(p_gamma);
 	reap(p_user);

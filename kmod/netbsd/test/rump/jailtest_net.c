@@ -44,7 +44,7 @@ be16(uint16_t v)
  * wildcard address; 0 or the errno.  *sp keeps the socket open (if sp
  * is not NULL), *gotp receives the port bound.
  */
-static int
+int
 bindp(int af, int type, uint16_t port, int *sp, uint16_t *gotp)
 {
 	struct nb_sin6 sa;
