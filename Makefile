@@ -26,9 +26,9 @@ build:
 	ln -sf jailctl $(BIN)/jls
 	ln -sf jailctl $(BIN)/jexec
 
-# Every binary for NetBSD (amd64 and arm64): the second target platform.
+# Every binary for NetBSD (amd64, arm64, 386, arm): the second target platform.
 cross:
-	for arch in amd64 arm64; do \
+	for arch in amd64 arm64 386 arm; do \
 	  GOOS=netbsd GOARCH=$$arch $(GOFLAGS_B) $(GO) build -trimpath -o $(BIN)/netbsd-$$arch/ ./jinit ./jailctl || exit 1; \
 	  GOOS=netbsd GOARCH=$$arch $(GOFLAGS_B) $(GO) build -trimpath -o $(BIN)/netbsd-$$arch/jails-collector ./jailctl/collectord || exit 1; \
 	done
