@@ -115,6 +115,7 @@ func stage() ([]string, error) {
 	os.Clearenv()
 	os.Setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
 	os.Setenv("JAIL_NAME", spec.Name)
+	os.Setenv("JAIL_PROFILE", spec.Profile) // jinit names it when a service fails on EPERM
 	keeperFD := -1
 	if spec.KeeperPipe {
 		keeperFD = stageKeeperFD

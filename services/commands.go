@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -258,6 +260,9 @@ func (e *Engine) failure(u *unit) StartFailure {
 	}
 	if e.cfg.Tail != nil {
 		f.Log = e.cfg.Tail(u.spec.Name, TailLines)
+	}
+	if e.cfg.Profile != "" && slices.ContainsFunc(f.Log, func(l string) bool { return strings.Contains(l, "Operation not permitted") }) {
+		f.Cause += fmt.Sprintf("; it was refused an operation, which the jail's profile %q may deny (docs/SECURITY.md lists what each profile denies)", e.cfg.Profile)
 	}
 	return f
 }

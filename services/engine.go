@@ -34,6 +34,10 @@ type Config struct {
 	// tells why it failed to start. Nil: errors carry no log lines.
 	Tail func(service string, n int) []string
 
+	// Profile is the jail's security profile, named in the start error of
+	// a service whose last lines say an operation was not permitted.
+	Profile string
+
 	// Spawner and Clock are how the engine reaches processes and time;
 	// nil means the real ones (Processes, the wall clock). Tests of the
 	// engine give fakes.

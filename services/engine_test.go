@@ -188,6 +188,12 @@ func TestEngineWaitReady(t *testing.T) {
 		act:      func(h *harness) { h.exit(h.procs.last("loop", ProcRun), exitCode(1)) },
 		wantErr:  []string{"loop (exited: exit 1 before it settled", "| config error"},
 	}, {
+		name:     "a refused operation names the jail's profile",
+		services: map[string]map[string]string{"dbus": nil},
+		tail:     map[string][]string{"dbus": {"install: cannot change owner of '/run/dbus': Operation not permitted"}},
+		act:      func(h *harness) { h.exit(h.procs.last("dbus", ProcRun), exitCode(1)) },
+		wantErr:  []string{`which the jail's profile "high" may deny`},
+	}, {
 		name:     "a service still starting when the wait times out is named",
 		services: map[string]map[string]string{"slow": svcTOML(`readiness.tcp_port = 1`)},
 		act:      func(h *harness) { h.clock.advance(time.Second) },
@@ -236,6 +242,7 @@ func newHarnessWith(t *testing.T, root string, fail map[string]error, tail map[s
 		for k, v := range tail {
 			h.tail[k] = v
 		}
+		h.e.cfg.Profile = "high"
 	})
 }
 
