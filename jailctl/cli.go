@@ -220,10 +220,13 @@ func cmdHelpOf(args []string) error {
 	case len(args) > 1:
 		return usageError{"help takes at most one COMMAND"}
 	}
-	if _, ok := docOf(args[0]); !ok {
+	if _, ok := docOf(args[0]); !ok && !isHelpFlag(args[0]) {
 		return usageError{fmt.Sprintf("unknown command %q", args[0])}
 	}
-	if handParsed[args[0]] {
+	if isHelpFlag(args[0]) {
+		return helpRequested{cmd: "help"}
+	}
+	if handParsed[args[0]] || args[0] == "help" {
 		return helpRequested{cmd: args[0]}
 	}
 	// The command's own parser lists its flags: it returns helpRequested

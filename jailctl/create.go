@@ -28,7 +28,7 @@ func cmdCreate(ctx context.Context, e *env, args []string) error {
 	fs.Var(&mounts, "mount", "bind mount `SRC:DST[:ro]`; repeatable")
 	fs.StringVar(&d.Memory, "memory", "", "memory limit `SIZE`, at least 16Mi (512Mi, 1.5G; K, M, G, T are powers of 1024, with or without i/B)")
 	fs.Float64Var(&d.CPUs, "cpus", 0, "CPU limit in `CPUS`, at least 0.01 (e.g. 1.5)")
-	fs.Int64Var(&d.Pids, "pids", 0, "process limit `N`, at least 1")
+	fs.Int64Var(&d.Pids, "pids", 0, "process limit `N` (threads count), at least 16")
 	fs.StringVar(&d.Net, "net", "host", "network: `host|none` (host: shared stack; none: an empty private one)")
 	fs.BoolVar(&d.AllowUnreservedPorts, "allow-unreserved-ports", false, "let the jail bind ports it has not reserved")
 	pos, err := parse(fs, args)

@@ -102,8 +102,8 @@ func ParseSize(s string) (int64, error) {
 			t = t[:n-1]
 		}
 	}
-	if t == "" || strings.ContainsAny(t, "+-eEx_") {
-		return 0, bad
+	if t == "" || strings.Trim(t, "0123456789.") != "" || strings.Count(t, ".") > 1 {
+		return 0, bad // digits and one point only: no signs, exponents, NaN
 	}
 	if n, err := strconv.ParseInt(t, 10, 64); err == nil {
 		if n <= 0 || n > (1<<62)/mult {
@@ -131,6 +131,10 @@ const (
 	CPUPeriodUS = 100000
 	MinCPUs     = 1000.0 / CPUPeriodUS
 	MaxCPUs     = 1024
+	// MinPids: pids.max counts threads, and jinit (a Go program) runs 8
+	// at rest (measured) and more when busy, so a lower limit leaves no
+	// room for a single service.
+	MinPids = 16
 	// MaxPids is the kernel's PID_MAX_LIMIT: pids.max accepts no more.
 	MaxPids = 4 << 20
 )
@@ -155,8 +159,8 @@ func (r *Resolved) resolveLimits(bad func(string, error) error) error {
 		return bad("cpus", fmt.Errorf("%v is below the kernel's minimum of %.2f CPU (a quota of 1000 µs per %d µs period)", d.CPUs, MinCPUs, CPUPeriodUS))
 	}
 	r.Limits.CPUs = d.CPUs
-	if d.Pids < 0 || d.Pids > MaxPids {
-		return bad("pids", fmt.Errorf("%d: want a process limit from 1 to %d (0: no limit)", d.Pids, MaxPids))
+	if d.Pids < 0 || d.Pids > MaxPids || d.Pids > 0 && d.Pids < MinPids {
+		return bad("pids", fmt.Errorf("%d: want a process (thread) limit from %d (jinit's own threads and a service) to %d, or 0 for none", d.Pids, MinPids, MaxPids))
 	}
 	r.Limits.Pids = d.Pids
 	return nil
