@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jailsproject/jails/jailctl/systemd"
+	"github.com/jailsproject/jails/kmod"
 )
 
 // jailSlice holds the jails' transient scopes beside the jail@NAME
@@ -29,6 +30,11 @@ func (e *env) ownScope(ctx context.Context, name string) error {
 	defer cancel()
 	t0 := time.Now()
 	err := systemd.StartScope(ctx, systemd.Scope{Unit: unit, Description: "Jail " + name, Slice: jailSlice, PID: os.Getpid()})
+	if err == nil {
+		// Out of the scope's own cgroup before the keeper is started, so
+		// the scope can hand its controllers down (cgroup v2).
+		err = kmod.EnterDelegatedLeaf()
+	}
 	if err != nil {
 		return fmt.Errorf("give the jail a scope of its own: %w", err)
 	}

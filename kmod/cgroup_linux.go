@@ -201,6 +201,18 @@ func (l *cgroupLayout) v2Base() string {
 	return l.v2Own
 }
 
+// EnterDelegatedLeaf moves this process into the supervisor leaf of its
+// own cgroup if systemd delegated that cgroup to it (a transient scope made
+// for a jail): the keeper it starts then inherits the leaf, and the
+// delegated cgroup is left free to hand its controllers down.
+func EnterDelegatedLeaf() error {
+	l, err := detectCgroups()
+	if err != nil {
+		return err
+	}
+	return enterLeaf(filepath.Join(l.v2Mount, l.v2Base()))
+}
+
 // enterLeaf, in a delegated cgroup that still holds this process, moves the
 // process into the supervisor leaf and enables the controllers systemd
 // delegated for the cgroups below, as cgroup v2 requires. Anywhere else it

@@ -15,6 +15,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -44,25 +45,15 @@ func UnitName(parts ...string) string {
 
 // StartScope asks systemd to create the transient scope with the process
 // in it, delegated, without a task limit (the jail's own pids limit
-// applies), and waits until systemd has moved the process.
+// applies), and waits until systemd has moved the process there. It does
+// not subscribe to systemd's signals (a busy systemd sends many): it
+// watches the process's own cgroup and the unit's state instead.
 func StartScope(ctx context.Context, s Scope) error {
-	conn, private, err := connect(ctx)
+	conn, err := connect(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	// Subscribe before the call, so that the job's end cannot be missed.
-	signals := make(chan *dbus.Signal, 16)
-	conn.Signal(signals)
-	if !private {
-		if err := conn.AddMatchSignal(dbus.WithMatchInterface("org.freedesktop.systemd1.Manager"), dbus.WithMatchMember("JobRemoved")); err != nil {
-			return fmt.Errorf("subscribe to systemd jobs: %w", err)
-		}
-	}
-	mgr := conn.Object("org.freedesktop.systemd1", "/org/freedesktop/systemd1")
-	if err := mgr.CallWithContext(ctx, "org.freedesktop.systemd1.Manager.Subscribe", 0).Err; err != nil {
-		return fmt.Errorf("subscribe to systemd jobs: %w", err)
-	}
 	type property struct {
 		Name  string
 		Value dbus.Variant
@@ -80,6 +71,7 @@ func StartScope(ctx context.Context, s Scope) error {
 		Props []property
 	}{}
 	var job dbus.ObjectPath
+	mgr := conn.Object("org.freedesktop.systemd1", "/org/freedesktop/systemd1")
 	err = mgr.CallWithContext(ctx, "org.freedesktop.systemd1.Manager.StartTransientUnit", 0, s.Unit, "fail", props, aux).Store(&job)
 	var de dbus.Error
 	if errors.As(err, &de) && de.Name == "org.freedesktop.systemd1.UnitExists" {
@@ -87,46 +79,57 @@ func StartScope(ctx context.Context, s Scope) error {
 	} else if err != nil {
 		return fmt.Errorf("create %s: %w", s.Unit, err)
 	}
-	return waitJob(ctx, signals, job, s.Unit)
+	return waitMoved(ctx, conn, s)
+}
+
+// waitMoved waits until the process is in the scope's cgroup, or the
+// scope failed.
+func waitMoved(ctx context.Context, conn *dbus.Conn, s Scope) error {
+	cgfile := fmt.Sprintf("/proc/%d/cgroup", s.PID)
+	for i := 0; ; i++ {
+		if b, err := os.ReadFile(cgfile); err == nil && strings.Contains(string(b), "/"+s.Unit+"\n") {
+			return nil
+		}
+		if i%20 == 19 {
+			if state := unitState(ctx, conn, s.Unit); state == "failed" || state == "inactive" {
+				return fmt.Errorf("create %s: the scope is %s", s.Unit, state)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("create %s: %w", s.Unit, ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// unitState is the unit's ActiveState, "" if it cannot be read.
+func unitState(ctx context.Context, conn *dbus.Conn, unit string) string {
+	var path dbus.ObjectPath
+	mgr := conn.Object("org.freedesktop.systemd1", "/org/freedesktop/systemd1")
+	if mgr.CallWithContext(ctx, "org.freedesktop.systemd1.Manager.GetUnit", 0, unit).Store(&path) != nil {
+		return ""
+	}
+	v, err := conn.Object("org.freedesktop.systemd1", path).GetProperty("org.freedesktop.systemd1.Unit.ActiveState")
+	if err != nil {
+		return ""
+	}
+	state, _ := v.Value().(string)
+	return state
 }
 
 // connect reaches systemd: on its private socket (root only, and no
 // D-Bus daemon needed, as systemctl does), else through the system bus.
-func connect(ctx context.Context) (conn *dbus.Conn, private bool, err error) {
+func connect(ctx context.Context) (*dbus.Conn, error) {
 	if c, err := dbus.Dial("unix:path=/run/systemd/private", dbus.WithContext(ctx)); err == nil {
 		if err = c.Auth(nil); err == nil {
-			return c, true, nil
+			return c, nil
 		}
 		c.Close()
 	}
 	c, err := dbus.ConnectSystemBus(dbus.WithContext(ctx))
 	if err != nil {
-		return nil, false, fmt.Errorf("connect to systemd: %w", err)
+		return nil, fmt.Errorf("connect to systemd: %w", err)
 	}
-	return c, false, nil
-}
-
-// waitJob waits for JobRemoved of job and checks its result.
-func waitJob(ctx context.Context, signals <-chan *dbus.Signal, job dbus.ObjectPath, unit string) error {
-	for {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("create %s: %w", unit, ctx.Err())
-		case sig, ok := <-signals:
-			if !ok {
-				return fmt.Errorf("create %s: the system bus closed", unit)
-			}
-			// JobRemoved(u id, o job, s unit, s result)
-			if sig.Name != "org.freedesktop.systemd1.Manager.JobRemoved" || len(sig.Body) < 4 {
-				continue
-			}
-			if p, _ := sig.Body[1].(dbus.ObjectPath); p != job {
-				continue
-			}
-			if result, _ := sig.Body[3].(string); result != "done" {
-				return fmt.Errorf("create %s: systemd's job ended %q", unit, result)
-			}
-			return nil
-		}
-	}
+	return c, nil
 }
