@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -238,4 +239,38 @@ func TestSet(t *testing.T) {
 	}
 	h.must("restart", "s")
 	h.table([]cliCase{{prog: "jls", args: []string{"-j", "s", "memory", "cpus", "pids"}, stdout: "^128Mi 1.5 200\n$"}})
+}
+
+// TestStatsFindsCollector: a running collector records its address, so
+// stats asks it (its 10 s CPU figure is there) without --collector, on
+// whatever port it listens.
+func TestStatsFindsCollector(t *testing.T) {
+	h := newHost(t)
+	h.jail("st")
+	ctx, cancel := context.WithCancel(context.Background())
+	col := h.command(ctx, "collector", "--listen", "127.0.0.1:0")
+	if err := col.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); col.Wait() }()
+	st := store.NewStore(h.state)
+	waitUntil(t, 10*time.Second, "the collector's address file", func() bool { return st.CollectorAddr() != "" })
+	if addr := st.CollectorAddr(); strings.HasSuffix(addr, ":9750") {
+		t.Fatalf("collector on %s: want a port of its own", addr)
+	}
+	var jails []struct {
+		Name   string   `json:"name"`
+		CPU10s *float64 `json:"cpu_10s"`
+	}
+	waitUntil(t, 30*time.Second, "stats with the collector's 10 s CPU", func() bool {
+		if err := json.Unmarshal([]byte(h.must("stats", "--json")), &jails); err != nil {
+			t.Fatal(err)
+		}
+		return len(jails) == 1 && jails[0].CPU10s != nil
+	})
+	col.Process.Signal(syscall.SIGTERM)
+	col.Wait()
+	if _, err := os.Stat(st.CollectorAddrPath()); err == nil {
+		t.Error("the stopped collector left its address file")
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
 	"syscall"
 	"time"
@@ -66,6 +67,7 @@ func cmdCollector(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if srv != nil {
+		defer os.Remove(e.st.CollectorAddrPath())
 		defer srv.Close()
 	}
 	return col.Run(ctx)
@@ -95,5 +97,12 @@ func serveHTTP(addr string, st *store.Store, log hclog.Logger, col *collector.Co
 		}
 	}()
 	log.Info("serving HTTP", "addr", ln.Addr().String())
+	// Recorded for `jailctl stats`, which then needs no --collector.
+	if err := os.MkdirAll(st.Run, 0o700); err == nil {
+		err = store.WriteAtomic(st.CollectorAddrPath(), []byte(ln.Addr().String()+"\n"), 0o644)
+		if err != nil {
+			log.Warn("cannot record the HTTP address for jailctl stats", "error", err)
+		}
+	}
 	return srv, nil
 }
