@@ -112,6 +112,8 @@ jailctl start talker > /dev/null
 sleep 3
 check "the sandboxed collector writes the jail's logs" grep -rq hello-from-the-jail /var/log/jails/talker/
 check "the sandboxed collector serves metrics" bash -c 'exec 3<>/dev/tcp/127.0.0.1/9750 && printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 && grep -q "^jails_jail_uptime_seconds" <&3'
+echo "# collector address file: $(cat /run/jails/collector.addr 2>&1)"
+for i in $(seq 30); do jailctl stats --json talker | grep -q '"cpu_10s": [0-9]' && break; sleep 1; done
 check "jailctl stats finds the collector (its 10 s CPU figure) without flags" sh -c 'jailctl stats --json talker | grep -q "\"cpu_10s\": [0-9]"'
 check "the collector is still running" systemctl is-active -q jails-collector
 journalctl -u jails-collector --no-pager | tail -5 | sed 's/^/# /'
