@@ -8,29 +8,47 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 GOFLAGS_B := CGO_ENABLED=0
 PKGS      := ./...
 TESTFLAGS ?= -count=1 -timeout 20m
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := $(BIN)/tools/staticcheck
+# Packages whose tests need neither root nor the kernel's jail features:
+# they also run under the race detector.
+RACE_PKGS := ./services/... ./logs/... ./jinit/control/... ./kmod/mountinfo ./kmod/secmodel \
+             ./jailctl/store ./jailctl/jail
 
-.PHONY: all build cross test test-go test-c test-systemd systemd-test lint bench fuzz demo generate clean install uninstall
+.PHONY: all build cross test test-go test-c test-race test-systemd systemd-test lint bench fuzz demo generate clean install uninstall
 
 all: build
 
 build:
 	$(GOFLAGS_B) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/jinit ./jinit
 	$(GOFLAGS_B) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/jailctl ./jailctl
+	$(GOFLAGS_B) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/jails-collector ./jailctl/collectord
 	ln -sf jailctl $(BIN)/jls
 	ln -sf jailctl $(BIN)/jexec
 
-# Every binary for NetBSD (amd64 and arm64): the second target platform.
+# Every binary for NetBSD (amd64, arm64, 386, arm): the second target platform.
 cross:
-	for arch in amd64 arm64; do \
+	for arch in amd64 arm64 386 arm; do \
 	  GOOS=netbsd GOARCH=$$arch $(GOFLAGS_B) $(GO) build -trimpath -o $(BIN)/netbsd-$$arch/ ./jinit ./jailctl || exit 1; \
+	  GOOS=netbsd GOARCH=$$arch $(GOFLAGS_B) $(GO) build -trimpath -o $(BIN)/netbsd-$$arch/jails-collector ./jailctl/collectord || exit 1; \
 	done
 
-lint:
+# staticcheck is built for this machine and pinned; it also checks the
+# NetBSD build (GOOS=netbsd only changes what it analyses).
+$(STATICCHECK):
+	GOBIN=$(CURDIR)/$(BIN)/tools GOOS= GOARCH= $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+lint: $(STATICCHECK)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet $(PKGS)
 	GOOS=netbsd $(GO) vet $(PKGS)
+	$(STATICCHECK) $(PKGS)
+	GOOS=netbsd $(STATICCHECK) $(PKGS)
 
-test: lint build cross test-c test-go test-systemd
+test: lint build cross test-c test-race test-go test-systemd
+
+test-race:
+	CGO_ENABLED=1 $(GO) test -race -count=1 $(RACE_PKGS)
 
 test-go:
 	$(GOFLAGS_B) $(GO) test $(TESTFLAGS) $(PKGS)
@@ -84,7 +102,7 @@ MAN8           := jailctl.8 jinit.8
 MAN5           := jail.toml.5 jail-service.5
 INSTALL_DIRS    = $(SBINDIR) $(MANDIR)/man8 $(MANDIR)/man5 $(DATADIR) $(BASHCOMPDIR) \
                   $(ZSHCOMPDIR) $(SYSTEMDUNITDIR) $(RCDDIR)
-INSTALLED       = $(SBINDIR)/jailctl $(SBINDIR)/jinit $(SBINDIR)/jls $(SBINDIR)/jexec \
+INSTALLED       = $(SBINDIR)/jailctl $(SBINDIR)/jinit $(SBINDIR)/jails-collector $(SBINDIR)/jls $(SBINDIR)/jexec \
                   $(MAN8:%=$(MANDIR)/man8/%) $(MANDIR)/man8/jls.8 $(MANDIR)/man8/jexec.8 \
                   $(MAN5:%=$(MANDIR)/man5/%) \
                   $(BASHCOMPDIR)/jailctl $(BASHCOMPDIR)/jls $(BASHCOMPDIR)/jexec \
@@ -92,10 +110,10 @@ INSTALLED       = $(SBINDIR)/jailctl $(SBINDIR)/jinit $(SBINDIR)/jls $(SBINDIR)/
 SUBST           = sed 's|@SBINDIR@|$(SBINDIR)|g'
 D               = $(DESTDIR)
 
-$(BIN)/jailctl $(BIN)/jinit:
-	@test -x $(BIN)/jailctl -a -x $(BIN)/jinit || $(MAKE) build
+$(BIN)/jailctl $(BIN)/jinit $(BIN)/jails-collector:
+	@test -x $(BIN)/jailctl -a -x $(BIN)/jinit -a -x $(BIN)/jails-collector || $(MAKE) build
 
-install: $(BIN)/jailctl $(BIN)/jinit
+install: $(BIN)/jailctl $(BIN)/jinit $(BIN)/jails-collector
 	@set -e; if [ -n "$(D)" ]; then mkdir -p "$(D)"; fi; new=; \
 	for d in $(INSTALL_DIRS); do \
 	  p=; for c in $$(echo "$$d" | tr / ' '); do \
@@ -104,7 +122,7 @@ install: $(BIN)/jailctl $(BIN)/jinit
 	  done; \
 	done; \
 	for p in $$new; do echo "$$p"; done >> "$(D)$(MANIFEST)"
-	install -m 755 $(BIN)/jailctl $(BIN)/jinit "$(D)$(SBINDIR)/"
+	install -m 755 $(BIN)/jailctl $(BIN)/jinit $(BIN)/jails-collector "$(D)$(SBINDIR)/"
 	ln -sf jailctl "$(D)$(SBINDIR)/jls"
 	ln -sf jailctl "$(D)$(SBINDIR)/jexec"
 	cd docs/man && install -m 644 $(MAN8) "$(D)$(MANDIR)/man8/" && install -m 644 $(MAN5) "$(D)$(MANDIR)/man5/"

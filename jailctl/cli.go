@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/jailsproject/jails/jailctl/jail"
 	"github.com/jailsproject/jails/jailctl/store"
 
 	"github.com/hashicorp/go-hclog"
@@ -91,7 +92,8 @@ var cmdDocs = []cmdDoc{
 		options: "  --ephemeral       stop the jail again if apply started it\n  -u, --user USER   run the script as USER\n"},
 	{name: "logs", args: "NAME [SERVICE] [-f] [-n N] [--since T] [--json]", summary: "collected logs of a jail"},
 	{name: "stats", args: "[NAME] [--json|--prometheus [--http]] [--collector ADDR]", summary: "CPU (1 s, 10 s), processes, memory, uptime, services"},
-	{name: "collector", args: "[--listen 127.0.0.1:9750] [--rotate-size 16M] [--keep 10] [--syslog unix:/dev/log|udp:HOST:PORT]", summary: "the host log and metrics collector (foreground)"},
+	{name: "collector", args: "[--listen 127.0.0.1:9750] [--rotate-size 16M] [--keep 10] [--syslog unix:/dev/log|udp:HOST:PORT]", summary: "the host log and metrics collector (foreground)",
+		options: "  runs jails-collector, installed beside jailctl, with these arguments;\n  'jails-collector -h' lists its options\n"},
 	{name: "help", args: "[COMMAND]", summary: "this text, or a command's help"},
 }
 
@@ -145,6 +147,7 @@ func writeHelp(w io.Writer, cmd string, fs *flag.FlagSet) {
 // env carries what every command needs.
 type env struct {
 	st     *store.Store
+	jails  *jail.Host
 	log    hclog.Logger
 	stdout io.Writer
 	stderr io.Writer
@@ -190,6 +193,7 @@ func run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 		log:    hclog.New(&hclog.LoggerOptions{Name: "jailctl", Output: stderr, Level: lvl}),
 		stdout: stdout, stderr: stderr, self: self, prog: prog,
 	}
+	e.jails = jail.New(e.st, e.log, self)
 	cmd, rest := fs.Arg(0), fs.Args()[1:]
 	if cmd == "help" {
 		return cmdHelpOf(rest)
@@ -210,8 +214,9 @@ func run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 func isHelpFlag(a string) bool { return a == "-h" || a == "--help" || a == "-help" }
 
 // handParsed commands parse their own syntax (everything after the command
-// to run belongs to it), so they have no FlagSet to list in their help.
-var handParsed = map[string]bool{"exec": true, "attach": true, "apply": true, "svc": true}
+// to run belongs to it; collector's belongs to jails-collector), so they
+// have no FlagSet to list in their help.
+var handParsed = map[string]bool{"exec": true, "attach": true, "apply": true, "svc": true, "collector": true}
 
 func cmdHelpOf(args []string) error {
 	switch {
@@ -248,7 +253,7 @@ func init() {
 		"list": cmdList, "status": cmdStatus, "svc": cmdSvc,
 		"exec": cmdExec, "attach": cmdAttach, "apply": cmdApply,
 		"logs": cmdLogs, "collector": cmdCollector, "stats": cmdStats,
-		keeperCmd: cmdKeeper,
+		jail.KeeperCommand: cmdKeeper,
 	}
 }
 

@@ -125,6 +125,13 @@ func TestCLIConventions(t *testing.T) {
 	if out, err := exec.Command(jinitBin, "-h").Output(); err != nil || !strings.HasPrefix(string(out), "usage:") {
 		t.Errorf("jinit -h: %q, %v", out, err)
 	}
+	col := filepath.Join(filepath.Dir(jailctlBin), "jails-collector")
+	if out, err := exec.Command(col, "--version").Output(); err != nil || !regexp.MustCompile(`^jails-collector \S+\n$`).Match(out) {
+		t.Errorf("jails-collector --version: %q, %v", out, err)
+	}
+	if out, err := exec.Command(col, "-h").Output(); err != nil || !strings.HasPrefix(string(out), "usage: jails-collector") {
+		t.Errorf("jails-collector -h: %q, %v", out, err)
+	}
 	h.mustLeaveNothing()
 }
 

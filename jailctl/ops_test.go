@@ -40,7 +40,7 @@ func TestStartAllGoesOnPastBrokenJails(t *testing.T) {
 	if !strings.Contains(r.stdout, "started jail a") || !strings.Contains(r.stdout, "started jail c") {
 		t.Fatalf("start --all did not report a and c: %q", r.stdout)
 	}
-	want := map[string]string{"a": "running", "b-crash": "stopped", "c": "running", "d-baddef": "stopped", "manual": "stopped"}
+	want := map[string]string{"a": "running", "b-crash": "stopped", "c": "running", "d-baddef": "broken", "manual": "stopped"}
 	for n, st := range want {
 		if got := h.jailInfo(n).State; got != st {
 			t.Errorf("after start --all, %s is %s, want %s", n, got, st)
@@ -258,7 +258,7 @@ func TestInstalledUnitsVerify(t *testing.T) {
 
 	h := newHost(t)
 	h.must("create", "inst")
-	cmd := exec.Command(filepath.Join(prefix, "sbin", "jls"))
+	cmd := exec.Command(filepath.Join(prefix, "sbin", "jls"), "-d") // -d: stopped jails too
 	cmd.Env = append(os.Environ(), "JAILS_STATE_DIR="+h.state)
 	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "inst") {
 		t.Fatalf("installed jls: %v\n%s", err, out)

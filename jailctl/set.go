@@ -128,7 +128,7 @@ func cmdSet(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer lk.Unlock()
-	jl, err := e.st.LockJail(name)
+	jl, err := e.st.Lock(name)
 	if err != nil {
 		return err
 	}
@@ -151,6 +151,9 @@ func cmdSet(ctx context.Context, e *env, args []string) error {
 	}
 	if err := r.Def.Save(e.st.DefPath(name)); err != nil {
 		return err
+	}
+	if err := e.st.Reserve(r); err != nil { // the id and ports it now holds
+		return fmt.Errorf("set %s: %w", name, err)
 	}
 	e.reportSet(name, keys)
 	return nil

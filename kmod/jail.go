@@ -5,7 +5,9 @@
 package kmod
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -34,7 +36,7 @@ func ParseMount(s string) (Mount, error) {
 		return m, fmt.Errorf("mount %q: SRC and DST must be absolute paths", s)
 	}
 	if m.Dst == "/" || strings.Contains("/"+m.Dst+"/", "/../") {
-		return m, fmt.Errorf("mount %q: DST must be below / and free of ..", s)
+		return m, fmt.Errorf("mount %q: DST must be below / and free of \"..\" elements", s)
 	}
 	return m, nil
 }
@@ -73,10 +75,38 @@ type Spec struct {
 	// NoServices starts jinit supervising an empty directory instead of
 	// /etc/service: a running jail without its services (jailctl apply).
 	NoServices bool `json:"no_services,omitempty"`
-	// KeeperPipe: the stage has the keeper pipe (SpawnOptions.Keeper);
+	// KeeperPipe: the stage has the keeper socket (SpawnOptions.Keeper);
 	// set by Release.
 	KeeperPipe bool `json:"keeper_pipe,omitempty"`
+	// Limits are the jail's resource limits (Jail.Create).
+	Limits Limits `json:"-"`
+	// Reserved and AllowUnreserved are the jail's port reservations, for
+	// kernels that enforce them in Jail.Create (NetBSD's module); on
+	// Linux the eBPF programs of kmod/ports do, attached by the caller.
+	Reserved        []Reservation `json:"-"`
+	AllowUnreserved bool          `json:"-"`
 }
+
+// Reservation is a reserved port number and its protocols.
+type Reservation struct {
+	Port     uint16
+	TCP, UDP bool
+}
+
+// SpawnOptions say what a jail's first process inherits.
+type SpawnOptions struct {
+	Control *os.File // the listening control socket: jinit's descriptor 3
+	Console *os.File // jinit's own output
+	// Keeper is jinit's end of the keeper socket, a stream socket pair
+	// whose other end only the jail's keeper holds: jinit exits, ending
+	// the jail, when it reads end of file, and writes its exit status
+	// there before it exits (KeeperWord).
+	Keeper *os.File
+}
+
+// ErrOtherIncarnation is returned by Jail.Destroy when what the record
+// names belongs to a later start of the jail, which it leaves alone.
+var ErrOtherIncarnation = errors.New("the jail's kernel state belongs to a later start of the jail")
 
 // WritableDirs are the directories of the jail's writable layer.
 var WritableDirs = []string{"etc", "var", "tmp", "home", "root"}
@@ -97,6 +127,28 @@ type Usage struct {
 	MemLimit  int64         `json:"mem_limit_bytes,omitempty"`
 	PidsLimit int64         `json:"pids_limit,omitempty"`
 	CPULimit  float64       `json:"cpu_limit,omitempty"`
+	// OOMKills counts processes the kernel killed because the jail hit
+	// its memory limit. OOMKnown and ThrottleKnown say the figures were
+	// read: a host without the files leaves them out rather than at 0.
+	OOMKills      int64 `json:"oom_kills"`
+	OOMKnown      bool  `json:"oom_known"`
+	ThrottleKnown bool  `json:"throttle_known"`
+	// CPUPeriods and CPUThrottled count the CPU limit's enforcement
+	// periods, and those in which the jail was throttled for ThrottledTime.
+	CPUPeriods    int64         `json:"cpu_periods"`
+	CPUThrottled  int64         `json:"cpu_throttled_periods"`
+	ThrottledTime time.Duration `json:"cpu_throttled_ns"`
+	// Pressure is the time the jail's tasks were stalled (PSI), by
+	// resource; nil where the kernel has no PSI.
+	Pressure *Pressure `json:"pressure,omitempty"`
+}
+
+// Pressure is pressure-stall information: for each resource, the time
+// some of the jail's tasks waited for it, and (Full) the time all of its
+// runnable tasks did at once (there is no Full for the CPU of a cgroup at
+// the root level, where the kernel reports it as 0).
+type Pressure struct {
+	CPU, CPUFull, Memory, MemoryFull, IO, IOFull time.Duration
 }
 
 // jinitArgs is jinit's command line in the jail.

@@ -11,7 +11,7 @@ check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; 
 finish() { echo "systemd-test: $pass passed, $fail failed"; exit 0; }
 
 P=/payload
-install -m 755 $P/jailctl $P/jinit /usr/local/sbin/
+install -m 755 $P/jailctl $P/jinit $P/jails-collector /usr/local/sbin/
 ln -sf jailctl /usr/local/sbin/jls; ln -sf jailctl /usr/local/sbin/jexec
 cp $P/jail@.service $P/jails-collector.service $P/jails.target /etc/systemd/system/
 systemctl daemon-reload
