@@ -399,6 +399,12 @@ func bindFD(fd int, dst string, ro bool) error {
 		return fmt.Errorf("attach mount at %s: %w", dst, err)
 	}
 	unix.Close(fd)
+	// A clone of a shared mount (systemd makes every host mount shared)
+	// joins its peer group: made private, nothing mounted on either side
+	// propagates to the other.
+	if err := unix.Mount("", dst, "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("make %s private: %w", dst, err)
+	}
 	if ro {
 		return readOnlyTree(dst)
 	}
