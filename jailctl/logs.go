@@ -207,7 +207,8 @@ type printer struct {
 	stamp logs.Stamper
 }
 
-// storeLine prints a line of the store: TIME SERVICE STREAM TEXT.
+// storeLine prints a line of the store: TIME SERVICE STREAM TEXT, the
+// stream stdout, stderr or jinit, with '+' when the record is partial.
 func (p *printer) storeLine(svc string, line []byte) {
 	l, err := logs.ParseLine(line)
 	if err != nil {
@@ -217,11 +218,13 @@ func (p *printer) storeLine(svc string, line []byte) {
 		p.jsonLine(svc, l)
 		return
 	}
-	ts := stampOf(line)
-	rest := line[len(ts)+1:]
 	var b []byte
-	b = append(append(append(b, ts...), ' '), svc...)
-	b = append(append(b, ' '), rest...)
+	b = append(append(append(b, stampOf(line)...), ' '), svc...)
+	b = append(append(b, ' '), l.Stream.String()...)
+	if l.Partial {
+		b = append(b, '+')
+	}
+	b = append(append(b, ' '), l.Text...)
 	p.w.Write(append(b, '\n'))
 }
 
