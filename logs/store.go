@@ -181,7 +181,7 @@ func (s *JailStore) WriteBatch(bt *Batch) error {
 // file returns the open current file of a service.
 func (s *JailStore) file(service string) (*file, error) {
 	if f := s.files[service]; f != nil {
-		return f, nil
+		return f, f.follow()
 	}
 	dir := ServiceDir(s.dir, service)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -215,6 +215,41 @@ func inode(fi fs.FileInfo) uint64 {
 	return 0
 }
 
+// follow notices what logrotate (or an operator) did to the file since
+// the last write: moved away (create mode: a new file is started under the
+// same name, and the moved one is left alone) or truncated in place
+// (copytruncate: the size is taken again, so rotation and the checkpoint
+// stay true). It runs before every batch: one lstat per file.
+func (f *file) follow() error {
+	fi, err := os.Lstat(f.path)
+	if err == nil && inode(fi) == f.ino {
+		if fi.Size() < f.size {
+			f.size = fi.Size()
+		}
+		return nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("look at %s: %w", f.path, err)
+	}
+	pend := f.pend
+	nf, err := openAppend(f.path)
+	if err != nil {
+		return err
+	}
+	f.f.Close()
+	*f = *nf
+	f.pend = pend
+	return nil
+}
+
+// Reopen commits and closes every file; the next batch opens them again
+// by name (SIGHUP, as syslog daemons do after logrotate).
+func (s *JailStore) Reopen() error {
+	err := s.Commit()
+	s.closeFiles()
+	return err
+}
+
 // write appends data to the file at once.
 func (f *file) write(data []byte) error {
 	for len(data) > 0 {
@@ -245,6 +280,9 @@ func (s *JailStore) Commit() error {
 		s.cp.Files[name] = Mark{Ino: f.ino, Size: f.size}
 	}
 	if s.audit != nil {
+		if err := s.audit.follow(); err != nil {
+			return err
+		}
 		if err := s.audit.flush(); err != nil {
 			return err
 		}

@@ -116,6 +116,15 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	col := collector.New(cfg)
+	// SIGHUP reopens the log files, as syslog daemons do after logrotate.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			col.Reopen()
+		}
+	}()
 	srv, err := serveHTTP(o, st, log, col, cfg.Syslog)
 	if err != nil {
 		return err

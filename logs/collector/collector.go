@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -46,6 +47,7 @@ type Collector struct {
 	mu       sync.Mutex
 	sessions map[string]*JailStats
 	wg       sync.WaitGroup
+	reopen   atomic.Uint64 // Reopen's generation; each session follows it
 }
 
 // JailStats describes the collection of one jail.
@@ -193,6 +195,15 @@ func (c *Collector) endStream(name string, js *logs.JailStore) {
 	if err := js.EndStream(at, ev, reason); err != nil {
 		c.log.Warn("write audit log", "jail", name, "error", err)
 	}
+}
+
+// Reopen makes every session close its files and open them again by name
+// before its next batch (SIGHUP, after logrotate). Each session owns its
+// store, so it does the reopening itself; a file moved away is noticed at
+// the next batch even without it.
+func (c *Collector) Reopen() {
+	c.reopen.Add(1)
+	c.log.Info("reopening log files at each jail's next batch")
 }
 
 // Stats returns the state of every jail being collected, by name.

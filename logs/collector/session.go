@@ -104,10 +104,18 @@ func (c *Collector) prepare(name string, js *logs.JailStore, boot string) error 
 // receive stores batches until the stream ends.
 func (c *Collector) receive(name string, s Stream, js *logs.JailStore) error {
 	var buf []byte
+	gen := c.reopen.Load()
 	for {
 		payload, err := s.Next(&buf)
 		if err != nil {
 			return err
+		}
+		if g := c.reopen.Load(); g != gen {
+			gen = g
+			if err := js.Reopen(); err != nil {
+				c.storeFailed(name, err)
+				return err
+			}
 		}
 		bt, err := logs.DecodeBatch(payload)
 		if err == nil {
