@@ -14,6 +14,7 @@ import (
 
 	"github.com/jailsproject/jails/jinit/control"
 	"github.com/jailsproject/jails/kmod"
+	"github.com/jailsproject/jails/logs/collector"
 	"github.com/jailsproject/jails/services"
 )
 
@@ -30,6 +31,8 @@ type JailInfo struct {
 	UptimeSec int64           `json:"uptime_seconds,omitempty"`
 	LastExit  *store.LastExit `json:"last_exit,omitempty"`
 	ConfigErr string          `json:"config_error,omitempty"`
+	// LogStore is set while the collector cannot store the jail's logs.
+	LogStore *collector.StoreState `json:"log_store,omitempty"`
 }
 
 func (e *env) info(name string) JailInfo {
@@ -48,6 +51,7 @@ func (e *env) info(name string) JailInfo {
 		ji.Usage = rt.Usage()
 		started := rt.Started
 		ji.Started, ji.UptimeSec = &started, int64(time.Since(started).Seconds())
+		ji.LogStore = e.logStoreState(name)
 	} else if lk, err := e.st.TryLock(name); err == nil {
 		// A dead keeper is cleaned up here too, so list shows the truth.
 		e.st.Reconcile(name)
@@ -88,6 +92,9 @@ func cmdList(ctx context.Context, e *env, args []string) error {
 			cpu = j.Usage.CPU.Truncate(time.Millisecond).String()
 			mem = humanBytes(j.Usage.MemBytes)
 			up = (time.Duration(j.UptimeSec) * time.Second).String()
+			if j.LogStore != nil {
+				state += " (" + logStoreProblem(j.LogStore) + ")"
+			}
 		} else if j.LastExit != nil && j.LastExit.Reason != "stopped" {
 			state = "stopped (" + j.LastExit.Reason + ")"
 		}
@@ -163,6 +170,10 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 		return writeJSON(e.stdout, resp.Services)
 	}
 	services.WriteTable(e.stdout, resp.Services, time.Now())
+	if st := e.logStoreState(pos[0]); st != nil {
+		fmt.Fprintf(e.stdout, "\nlogs: %s since %s: %s; the lines wait in jinit's buffer\n",
+			logStoreProblem(st), st.Since.Local().Format(time.DateTime), st.Error)
+	}
 	return nil
 }
 

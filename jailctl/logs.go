@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
@@ -19,6 +20,7 @@ import (
 	"github.com/jailsproject/jails/jailctl/store"
 	"github.com/jailsproject/jails/jinit/control"
 	"github.com/jailsproject/jails/logs"
+	"github.com/jailsproject/jails/logs/collector"
 )
 
 // logsOpts are the options of `jailctl logs`.
@@ -308,4 +310,25 @@ func (p *printer) tailRecord(r logs.TailRecord) {
 	}
 	line := p.stamp.AppendLine(nil, &logs.Record{Time: r.Time, Stream: st, Flags: fl, Text: r.Text})
 	p.storeLine(r.Service, line[:len(line)-1])
+}
+
+// logStoreState is what the collector published about the jail's log
+// store while it fails (nil when it is fine, or unknown).
+func (e *env) logStoreState(name string) *collector.StoreState {
+	b, err := store.ReadSmall(filepath.Join(e.st.RunDir(name), collector.StoreStateFile), 4096)
+	if err != nil {
+		return nil
+	}
+	var st collector.StoreState
+	if json.Unmarshal(b, &st) != nil {
+		return nil
+	}
+	return &st
+}
+
+func logStoreProblem(st *collector.StoreState) string {
+	if st.Full {
+		return "log store full"
+	}
+	return "log store failing"
 }

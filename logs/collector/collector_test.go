@@ -75,6 +75,8 @@ func (f *fakeJails) LastExit(name string) (time.Time, string, bool) {
 
 func (f *fakeJails) Started(string) time.Time { return time.Time{} }
 
+func (f *fakeJails) ReportStore(string, *StoreState) {}
+
 func (f *fakeJails) Subscribe(ctx context.Context, name string, cp logs.Checkpoint) (Stream, error) {
 	f.mu.Lock()
 	j := f.run[name]

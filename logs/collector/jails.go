@@ -32,7 +32,23 @@ type Jails interface {
 	Started(name string) time.Time
 	// Subscribe opens the jail's log stream after the checkpoint.
 	Subscribe(ctx context.Context, name string, cp logs.Checkpoint) (Stream, error)
+	// ReportStore publishes the state of the jail's log store where
+	// `jailctl list` and `status` see it: st while it is failing, nil once
+	// it takes batches again.
+	ReportStore(name string, st *StoreState)
 }
+
+// StoreState is a log store that does not take the jail's batches.
+type StoreState struct {
+	Full   bool      `json:"full"` // out of space (ENOSPC, EDQUOT)
+	Since  time.Time `json:"since"`
+	Errors uint64    `json:"errors"` // batches refused since the collector started
+	Error  string    `json:"error"`  // the last error
+}
+
+// StoreStateFile is where the host side publishes a StoreState, in the
+// jail's run directory (not the log store, which may be the full disk).
+const StoreStateFile = "log-store.json"
 
 // Stream is one subscription to a jail's log stream (docs/LOGS.md).
 type Stream interface {

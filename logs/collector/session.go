@@ -136,6 +136,7 @@ func (c *Collector) receive(name string, s Stream, js *logs.JailStore) error {
 				c.forward(name, &sg)
 			}
 		}
+		failing := false
 		c.update(name, func(s *JailStats) {
 			s.Seq = bt.Last
 			s.Records += lines
@@ -144,8 +145,12 @@ func (c *Collector) receive(name string, s Stream, js *logs.JailStore) error {
 			if s.StoreFull {
 				c.log.Info("log store writable again", "jail", name, "full_for", time.Since(s.FullSince).Round(time.Second))
 			}
+			failing = s.LastError != ""
 			s.StoreFull, s.FullSince, s.LastError = false, time.Time{}, ""
 		})
+		if failing {
+			c.cfg.Jails.ReportStore(name, nil)
+		}
 	}
 }
 
@@ -154,6 +159,7 @@ func (c *Collector) receive(name string, s Stream, js *logs.JailStore) error {
 // would otherwise fill the log with the same warning, or go unreported.
 func (c *Collector) storeFailed(name string, err error) {
 	full := errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+	var report *StoreState
 	c.update(name, func(s *JailStats) {
 		s.StoreErrors++
 		s.LastError = err.Error()
@@ -163,8 +169,16 @@ func (c *Collector) storeFailed(name string, err error) {
 		if time.Since(s.reported) >= c.cfg.Report {
 			s.reported = time.Now()
 			c.log.Warn("log store failed: the jail's lines wait in jinit's buffer", "jail", name, "full", full, "errors", s.StoreErrors, "error", err)
+			since := s.FullSince
+			if since.IsZero() {
+				since = time.Now()
+			}
+			report = &StoreState{Full: s.StoreFull, Since: since, Errors: s.StoreErrors, Error: s.LastError}
 		}
 	})
+	if report != nil {
+		c.cfg.Jails.ReportStore(name, report)
+	}
 }
 
 // forward sends a segment's lines to syslog.

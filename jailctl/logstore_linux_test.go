@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jailsproject/jails/logs"
+)
+
+// A full log disk: the collector's log directory is a 1 MiB tmpfs in a
+// mount namespace of its own (made private first), and a service writes
+// 2 MB. `status` and `list` say the store is full, the metric is set, and
+// once the tmpfs is made larger every line is stored exactly once.
+func TestLogsFullDisk(t *testing.T) {
+	h := newHost(t)
+	svc := t.TempDir()
+	pad := strings.Repeat("x", 90)
+	service(t, svc, "fill", fmt.Sprintf("seq -f '%%06g %s' 1 20000\nexec sleep 100000", pad), "")
+	h.must("create", "fs", "--services", svc)
+	logDir := filepath.Join(h.state, "log")
+	if err := os.MkdirAll(logDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	var out bytes.Buffer
+	col := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c",
+		`mount -t tmpfs -o size=1m jails-test-log "$1" && exec "$2" --state-dir "$3" collector --listen "$4" --poll 50ms`,
+		"sh", logDir, jailctlBin, h.state, addr)
+	col.Stdout, col.Stderr = &out, &out
+	col.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := col.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		kill(col, syscall.SIGKILL)
+		if t.Failed() {
+			t.Logf("collector output:\n%s", out.String())
+		}
+	})
+	h.must("start", "fs")
+
+	waitUntil(t, 30*time.Second, "status to say the log store is full", func() bool {
+		return strings.Contains(h.run("status", "fs").stdout, "logs: log store full since")
+	})
+	if l := h.must("list"); !strings.Contains(l, "running (log store full)") {
+		t.Errorf("list:\n%s", l)
+	}
+	waitUntil(t, 10*time.Second, "the store-full metric", func() bool {
+		return strings.Contains(scrape(addr), `jails_collector_store_full{jail="fs"} 1`)
+	})
+
+	// Free space: the tmpfs, seen only in the collector's namespace.
+	if o, err := exec.Command("nsenter", "-t", fmt.Sprint(col.Process.Pid), "-m", "mount", "-o", "remount,size=64m", logDir).CombinedOutput(); err != nil {
+		t.Fatalf("remount: %v\n%s", err, o)
+	}
+	cur := fmt.Sprintf("/proc/%d/root%s", col.Process.Pid, filepath.Join(logDir, "fs", "fill", "current"))
+	count := func() map[string]int {
+		b, _ := os.ReadFile(cur)
+		seen := map[string]int{}
+		for _, l := range bytes.Split(b, []byte("\n")) {
+			if p, err := logs.ParseLine(l); err == nil && p.Stream == logs.Stdout {
+				seen[string(p.Text[:6])]++
+			}
+		}
+		return seen
+	}
+	waitUntil(t, 60*time.Second, "every line stored once space is freed", func() bool { return len(count()) == 20000 })
+	for n, c := range count() {
+		if c != 1 {
+			t.Errorf("line %s stored %d times", n, c)
+		}
+	}
+	waitUntil(t, 10*time.Second, "status to stop saying it", func() bool {
+		return !strings.Contains(h.run("status", "fs").stdout, "log store full")
+	})
+	if !strings.Contains(scrape(addr), `jails_collector_store_full{jail="fs"} 0`) {
+		t.Error("the store-full metric is still set")
+	}
+}
+
+// scrape gets the collector's /metrics ("" if it does not answer).
+func scrape(addr string) string {
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
