@@ -52,10 +52,6 @@ func supervise(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	if o.keeperFD >= 0 {
-		go watchKeeper(o.keeperFD, log)
-	}
-
 	ln, err := controlListener(o)
 	if err != nil {
 		return err
@@ -66,6 +62,9 @@ func supervise(ctx context.Context, o options) error {
 	if ln != nil {
 		capt = newCapture(o, log)
 		cfg.Output, cfg.Message = capt.Output, capt.Message
+	}
+	if o.keeperFD >= 0 {
+		go watchKeeper(o.keeperFD, log, capt.Abandon)
 	}
 	eng := services.New(cfg)
 
@@ -184,7 +183,9 @@ func (h *handler) Handle(ctx context.Context, req control.Request) control.Respo
 // at once, as a parent-death signal would have killed it; the kernel ends
 // every process of the jail with it, and the next jailctl command on the
 // jail removes what the keeper left.
-func watchKeeper(fd int, log hclog.Logger) {
+// Before it exits, abandon hands the log lines no collector took to the
+// next one (Capture.Abandon).
+func watchKeeper(fd int, log hclog.Logger, abandon func()) {
 	syscall.CloseOnExec(fd)
 	f := os.NewFile(uintptr(fd), "keeper")
 	var b [1]byte
@@ -194,5 +195,6 @@ func watchKeeper(fd int, log hclog.Logger) {
 		}
 	}
 	log.Error("the jail's keeper has exited: ending the jail")
+	abandon()
 	os.Exit(1)
 }

@@ -47,7 +47,8 @@ type Collector struct {
 	mu       sync.Mutex
 	sessions map[string]*JailStats
 	wg       sync.WaitGroup
-	reopen   atomic.Uint64 // Reopen's generation; each session follows it
+	reopen   atomic.Uint64        // Reopen's generation; each session follows it
+	warned   map[string]time.Time // when a jail's spill last failed to store
 }
 
 // JailStats describes the collection of one jail.
@@ -84,7 +85,7 @@ func New(cfg Config) *Collector {
 	if cfg.Report <= 0 {
 		cfg.Report = time.Minute
 	}
-	return &Collector{cfg: cfg, log: cfg.Log, sessions: map[string]*JailStats{}}
+	return &Collector{cfg: cfg, log: cfg.Log, sessions: map[string]*JailStats{}, warned: map[string]time.Time{}}
 }
 
 // Run collects until ctx ends, then closes (and syncs) every store. Only
@@ -101,6 +102,7 @@ func (c *Collector) Run(ctx context.Context) error {
 	defer t.Stop()
 	for {
 		c.scan(ctx)
+		c.spillScan()
 		select {
 		case <-ctx.Done():
 			c.wg.Wait()
@@ -165,7 +167,7 @@ func (c *Collector) endStale() {
 			c.log.Warn("open log store", "jail", name, "error", err)
 			continue
 		}
-		if err := js.Trim(); err == nil {
+		if err := js.Trim(); err == nil && c.ingestSpills(name, js) == nil {
 			c.endStream(name, js)
 		}
 		js.Close()

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/jailsproject/jails/logs"
@@ -32,6 +33,14 @@ type Jails interface {
 	Started(name string) time.Time
 	// Subscribe opens the jail's log stream after the checkpoint.
 	Subscribe(ctx context.Context, name string, cp logs.Checkpoint) (Stream, error)
+	// Spilled lists the jails in which jinit left spills (the records it
+	// could not hand over before it ended); Spills lists one jail's, by
+	// boot. OpenSpill opens one (read-only, bounded: the jail wrote it),
+	// and RemoveSpill deletes it once it is stored.
+	Spilled() ([]string, error)
+	Spills(name string) ([]string, error)
+	OpenSpill(name, boot string) (io.ReadCloser, error)
+	RemoveSpill(name, boot string) error
 	// ReportStore publishes the state of the jail's log store where
 	// `jailctl list` and `status` see it: st while it is failing, nil once
 	// it takes batches again.

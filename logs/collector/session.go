@@ -57,7 +57,7 @@ func (c *Collector) jailGone(ctx context.Context, name string, js *logs.JailStor
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if err := js.Trim(); err == nil {
+	if err := js.Trim(); err == nil && c.ingestSpills(name, js) == nil {
 		c.endStream(name, js)
 	}
 	c.log.Info("jail stopped", "jail", name)
@@ -89,6 +89,9 @@ func (c *Collector) prepare(name string, js *logs.JailStore, boot string) error 
 	cp := js.Checkpoint()
 	if boot == cp.Boot {
 		return js.Rewind()
+	}
+	if err := c.ingestSpills(name, js); err != nil {
+		return err
 	}
 	if err := js.Trim(); err != nil {
 		return err
