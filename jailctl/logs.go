@@ -332,3 +332,22 @@ func logStoreProblem(st *collector.StoreState) string {
 	}
 	return "log store failing"
 }
+
+// printLogLoss ends `status` with the services that lost log lines (drop
+// mode, buffer full): how many, and when the last was taken.
+func (e *env) printLogLoss(ctx context.Context, c *control.Client, name string) {
+	resp, err := c.Do(ctx, control.Request{Verb: control.VerbMetrics})
+	if err != nil {
+		return
+	}
+	m, err := control.DecodeMetrics(resp.Data)
+	if err != nil {
+		return
+	}
+	for _, s := range m.Services {
+		if s.Logs != nil && s.Logs.Dropped > 0 {
+			fmt.Fprintf(e.stdout, "\nlogs: %s dropped %d lines (log buffer full), the last at %s\n",
+				s.Name, s.Logs.Dropped, s.Logs.LastDrop.Local().Format(time.DateTime))
+		}
+	}
+}

@@ -278,6 +278,10 @@ func TestLogsBackpressureAndDrop(t *testing.T) {
 	if dropped == 0 || m.LogBuffer.Used < m.LogBuffer.Limit/2 {
 		t.Fatalf("dropper dropped %d; buffer %d of %d", dropped, m.LogBuffer.Used, m.LogBuffer.Limit)
 	}
+	// status says how many were dropped, and when the last was.
+	if st := h.must("status", "bp"); !strings.Contains(st, "logs: dropper dropped ") || !strings.Contains(st, "lines (log buffer full), the last at ") {
+		t.Errorf("status does not show the drops:\n%s", st)
+	}
 
 	h.collector()
 	waitUntil(t, 60*time.Second, "the blocked writer to finish", func() bool { return fileExists(h.rw("bp", "tmp/done-blocker")) })
