@@ -170,6 +170,7 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 		return writeJSON(e.stdout, resp.Services)
 	}
 	services.WriteTable(e.stdout, resp.Services, time.Now())
+	e.printOOM(pos[0], resp.Services)
 	e.printLogLoss(ctx, c, pos[0])
 	if st := e.logStoreState(pos[0]); st != nil {
 		fmt.Fprintf(e.stdout, "\nlogs: %s since %s: %s; the lines wait in jinit's buffer\n",

@@ -21,6 +21,7 @@ import (
 	"github.com/jailsproject/jails/jinit/control"
 	"github.com/jailsproject/jails/logs"
 	"github.com/jailsproject/jails/logs/collector"
+	"github.com/jailsproject/jails/services"
 )
 
 // logsOpts are the options of `jailctl logs`.
@@ -348,6 +349,27 @@ func (e *env) printLogLoss(ctx context.Context, c *control.Client, name string) 
 		if s.Logs != nil && s.Logs.Dropped > 0 {
 			fmt.Fprintf(e.stdout, "\nlogs: %s dropped %d lines (log buffer full), the last at %s\n",
 				s.Name, s.Logs.Dropped, s.Logs.LastDrop.Local().Format(time.DateTime))
+		}
+	}
+}
+
+// printOOM ends `status` with the services whose last run was killed by
+// SIGKILL while the jail's cgroup counts OOM kills: the kernel's OOM
+// killer sends SIGKILL, and it shows in the wait status as nothing else.
+// (The kernel counts kills per jail, not per process: a SIGKILL sent by
+// hand in a jail that also had an OOM kill is reported the same way.)
+func (e *env) printOOM(name string, svcs []services.Status) {
+	rt := e.st.Running(name)
+	if rt == nil {
+		return
+	}
+	u := rt.Usage()
+	if !u.OOMKnown || u.OOMKills == 0 {
+		return
+	}
+	for _, s := range svcs {
+		if s.LastExit != nil && s.LastExit.Signal == "SIGKILL" {
+			fmt.Fprintf(e.stdout, "\n%s: killed: out of memory (SIGKILL; the jail's cgroup counts %d OOM kills)\n", s.Name, u.OOMKills)
 		}
 	}
 }
