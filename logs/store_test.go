@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -173,7 +174,7 @@ func TestSyslog(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	s, err := DialSyslog(SyslogConfig{Addr: "unix:" + sock, Facility: "local3", Tag: "jails"})
+	s, err := DialSyslog(SyslogConfig{Addr: "unix:" + sock, Facility: "local3"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,12 +186,16 @@ func TestSyslog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	host, _ := os.Hostname()
-	want := "<156>1 2024-05-01T12:00:00.123456Z " + host + ` jails web1 - [jails@32473 service="nginx" stream="stderr"] oops`
+	want := "<156>" + time.Unix(0, 1714564800123456789).Format(time.Stamp) + " web1/nginx/stderr: oops"
 	if string(buf[:n]) != want {
 		t.Fatalf("got  %q\nwant %q", buf[:n], want)
 	}
-	for _, bad := range []SyslogConfig{{Addr: "udp:10.0.0.1:514"}, {Addr: "tcp:x"}, {Addr: "/x", Facility: "nope"}, {Addr: "/x", Tag: "a b"}} {
+	host, _ := os.Hostname()
+	r := &Record{Time: 1714564800123456789, Service: "nginx", Stream: Stdout, Text: []byte("a b")}
+	if got, want := string(formatNet(nil, 3, host, "web1", r, true)), ` <30>1 2024-05-01T12:00:00.123456Z `+host+` web1 - - [jails@32473 service="nginx" stream="stdout"] a b`; !strings.HasSuffix(got, want) || !strings.HasPrefix(got, strconv.Itoa(len(want)-1)+" ") {
+		t.Fatalf("octet-counted: %q", got)
+	}
+	for _, bad := range []SyslogConfig{{Addr: "udp:10.0.0.1:514"}, {Addr: "tcp:x"}, {Addr: "tcp:192.168.1.1:514"}, {Addr: "/x", Facility: "nope"}, {Addr: "syslog.example:514"}} {
 		if _, err := DialSyslog(bad); err == nil {
 			t.Errorf("%+v accepted", bad)
 		}
