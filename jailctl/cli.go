@@ -35,7 +35,7 @@ const usage = `usage: jailctl [--state-dir DIR] [--debug] COMMAND [ARGS]
   stats [NAME] [--json|--prometheus [--http]] [--collector ADDR]
                                           CPU (1 s, 10 s), processes, memory, uptime, services
   collector [--listen 127.0.0.1:9750] [--rotate-size 16M] [--keep 10]
-            [--syslog unix:/dev/log|udp:127.0.0.1:514] [--syslog-facility F] [--syslog-tag T]
+            [--syslog unix:/dev/log|udp:127.0.0.1:514|tcp:127.0.0.1:514|journald] [--syslog-facility F]
                                           the host log collector (foreground)
 `
 

@@ -5,7 +5,7 @@
 _jailctl_commands='create start run stop restart destroy list status svc exec attach apply logs stats collector'
 
 # Flags that take a value, by command; the value is the next word.
-_jailctl_valued='--state-dir --root --profile --port --services --hostname --mount --memory --cpus --pids --net --timeout -u --user -n --since --listen --rotate-size --keep --syslog --syslog-facility --syslog-tag'
+_jailctl_valued='--state-dir --root --profile --port --services --hostname --mount --memory --cpus --pids --net --timeout -u --user -n --since --listen --rotate-size --keep --syslog --syslog-facility --max-conns'
 
 _jailctl_flags() {
     case $1 in
@@ -18,7 +18,7 @@ _jailctl_flags() {
     apply) echo --ephemeral -u ;;
     logs) echo -f -n --since --json ;;
     stats) echo --json --prometheus ;;
-    collector) echo --listen --rotate-size --keep --syslog --syslog-facility --syslog-tag ;;
+    collector) echo --listen --rotate-size --keep --syslog --syslog-facility --max-conns ;;
     esac
 }
 
@@ -111,7 +111,7 @@ _jailctl() {
         COMPREPLY=($(compgen -u -- "$cur"))
         return
         ;;
-    --port | --hostname | --mount | --memory | --cpus | --pids | --timeout | -n | --since | --listen | --rotate-size | --keep | --syslog | --syslog-tag)
+    --port | --hostname | --mount | --memory | --cpus | --pids | --timeout | -n | --since | --listen | --rotate-size | --keep | --syslog | --max-conns)
         return
         ;;
     esac
