@@ -75,6 +75,19 @@ func TestLogsStopOnFullDisk(t *testing.T) {
 	}
 	freeSpace(t, col, logDir)
 	count := storedNumbers(col, filepath.Join(logDir, "sf", "fill", "current"))
+	defer func() {
+		if t.Failed() {
+			c := count()
+			var missing []string
+			for i := 1; i <= 20000; i++ {
+				if c[fmt.Sprintf("%06d", i)] == 0 {
+					missing = append(missing, fmt.Sprint(i))
+				}
+			}
+			cp, _ := os.ReadFile(fmt.Sprintf("/proc/%d/root%s", col.Process.Pid, filepath.Join(logDir, "sf", ".collector.json")))
+			t.Logf("stored %d distinct; missing %d: %.300s\ncheckpoint %s", len(c), len(missing), strings.Join(missing, ","), cp)
+		}
+	}()
 	waitUntil(t, 60*time.Second, "every line stored once space is freed", func() bool { return len(count()) == 20000 })
 	for n, c := range count() {
 		if c != 1 {

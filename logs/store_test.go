@@ -321,3 +321,46 @@ func mustRead(t *testing.T, p string) string {
 	}
 	return string(b)
 }
+
+// A commit that fails (a full disk; here the checkpoint cannot be
+// written) changes nothing of the checkpoint, Close does not commit what
+// followed it, and Rewind cuts the files back to the last checkpoint.
+func TestFailedCommitClaimsNothing(t *testing.T) {
+	dir := t.TempDir()
+	s, err := OpenJail(dir, StoreConfig{RotateSize: 1 << 20, Keep: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.BeginStream("b", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WriteBatch(batchOf(1, "a", 0, 10)); err != nil {
+		t.Fatal(err)
+	}
+	block := filepath.Join(dir, CheckpointName+".tmp")
+	os.Mkdir(block, 0o755) // the next checkpoint cannot be written
+	if err := s.WriteBatch(batchOf(11, "a", 10, 10)); err == nil {
+		t.Fatal("a batch whose checkpoint failed was stored")
+	}
+	if cp := s.Checkpoint(); cp.Seq != 10 {
+		t.Fatalf("checkpoint after a failed commit: seq %d", cp.Seq)
+	}
+	os.Remove(block)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := OpenJail(dir, StoreConfig{RotateSize: 1 << 20, Keep: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2.Checkpoint().Seq != 10 {
+		t.Fatalf("Close committed after a failure: seq %d", s2.Checkpoint().Seq)
+	}
+	if err := s2.Rewind(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, dir, "a"); len(got) != 10 {
+		t.Fatalf("after rewind: %d lines", len(got))
+	}
+	s2.Close()
+}
