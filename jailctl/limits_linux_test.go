@@ -12,7 +12,9 @@ import (
 func TestLimitMetrics(t *testing.T) {
 	h := newHost(t)
 	svc := t.TempDir()
-	service(t, svc, "hog", "exec python3 -c 'x = bytearray(200 << 20); x[::4096] = b\"x\" * len(x[::4096])'", `restart = "never"`)
+	// It allocates once the test says so: a service that dies while the
+	// jail starts fails the start.
+	service(t, svc, "hog", "while [ ! -e /tmp/go ]; do sleep 0.05; done\nexec python3 -c 'x = bytearray(200 << 20); x[::4096] = b\"x\" * len(x[::4096])'", `restart = "never"`)
 	service(t, svc, "idle", "exec sleep 100000", "")
 	h.must("create", "om", "--services", svc, "--memory", "64M")
 	bsvc := t.TempDir()
@@ -21,6 +23,7 @@ func TestLimitMetrics(t *testing.T) {
 	h.must("start", "om")
 	h.must("start", "cp")
 	col := h.startCollector()
+	touch(t, h.rw("om", "tmp/go"))
 
 	waitUntil(t, 30*time.Second, "the hog to be killed", func() bool {
 		return strings.Contains(h.must("status", "om"), "hog: killed: out of memory")

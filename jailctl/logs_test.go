@@ -522,7 +522,7 @@ func TestLogsJailIdentity(t *testing.T) {
 		for _, l := range h.storeLines("jb", "victim") {
 			victim = victim || string(l.Text) == "hello-b"
 		}
-		return victim && bytes.Contains([]byte(h.lastText("ja", "forger")), []byte("jb victim"))
+		return victim && bytes.Contains([]byte(h.lastStdout("ja", "forger")), []byte("jb victim"))
 	})
 	for _, l := range h.storeLines("jb", "victim") {
 		if bytes.Contains(l.Text, []byte("forged")) {
