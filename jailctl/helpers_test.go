@@ -24,6 +24,10 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(forgedKeeperEnv) != "" {
+		time.Sleep(time.Hour) // a process that only looks like a keeper
+		os.Exit(0)
+	}
 	dir, err := os.MkdirTemp("", "jailctl-test")
 	if err != nil {
 		panic(err)
