@@ -244,6 +244,29 @@ func TestWorkloadDebianRunit(t *testing.T) {
 	}
 }
 
+// TestWorkloadS6Tools: s6-svc, s6-svstat and s6-svwait work against jinit
+// on an s6-style directory inside a jail.
+func TestWorkloadS6Tools(t *testing.T) {
+	h := newHost(t)
+	svc := t.TempDir()
+	service(t, svc, "app", "exec sleep 100000", "")
+	writeFile(t, filepath.Join(svc, "app", "timeout-kill"), "3000\n", 0o644) // an s6 file: an s6 directory
+	h.must("create", "s6", "--services", svc)
+	h.must("start", "s6")
+	if out := h.inJail("s6", "s6-svstat /etc/service/app"); !strings.HasPrefix(out, "up (pid ") || !strings.Contains(out, "ready") {
+		t.Fatalf("s6-svstat: %q", out)
+	}
+	before := h.inJail("s6", "s6-svstat -o pid /etc/service/app")
+	h.inJail("s6", "s6-svc -r /etc/service/app && s6-svwait -t 5000 -U /etc/service/app")
+	if after := h.inJail("s6", "s6-svstat -o pid /etc/service/app"); after == before || strings.TrimSpace(after) == "-1" {
+		t.Fatalf("s6-svc -r: pid %s, then %s", strings.TrimSpace(before), strings.TrimSpace(after))
+	}
+	out := h.inJail("s6", "s6-svc -d /etc/service/app && s6-svwait -t 5000 -D /etc/service/app && s6-svstat /etc/service/app")
+	if !strings.HasPrefix(out, "down (") {
+		t.Fatalf("after s6-svc -d: %q", out)
+	}
+}
+
 // TestWorkloadRedis: redis-server from its packaged configuration answers
 // PING from the host.
 func TestWorkloadRedis(t *testing.T) {

@@ -1,0 +1,84 @@
+package services
+
+import (
+	"bytes"
+	"encoding/binary"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The status records are what sv and s6-svstat read: their layout is
+// checked byte by byte (the tools themselves are run in jailctl's
+// workload tests).
+func TestRunitStatusLayout(t *testing.T) {
+	at := time.Unix(1_700_000_000, 123)
+	st := State{Phase: PhaseRunning, Want: WantUp, Pid: 0x01020304, StartedAt: at, Since: at.Add(time.Hour)}
+	b := runitStatus(st, true, true)
+	if len(b) != 20 {
+		t.Fatalf("runit status is %d bytes, want 20", len(b))
+	}
+	if got := binary.BigEndian.Uint64(b[0:8]); got != 1<<62+10+1_700_000_000 {
+		t.Errorf("TAI64 seconds %#x: want the start time, not the last change", got)
+	}
+	if got := binary.BigEndian.Uint32(b[8:12]); got != 123 {
+		t.Errorf("nanoseconds %d", got)
+	}
+	if !bytes.Equal(b[12:20], []byte{4, 3, 2, 1, 1, 'u', 1, runitRun}) {
+		t.Errorf("pid (little-endian), paused, want, term, state: % x", b[12:20])
+	}
+	down := runitStatus(State{Phase: PhaseFinishing, Want: WantDown, Since: at}, false, false)
+	if !bytes.Equal(down[12:20], []byte{0, 0, 0, 0, 0, 'd', 0, runitFinish}) {
+		t.Errorf("finishing, want down: % x", down[12:20])
+	}
+	if got := runitStat(State{Phase: PhaseBackoff, Want: WantUp}, false, false); got != "down, want up" {
+		t.Errorf("stat %q", got)
+	}
+}
+
+func TestS6StatusLayout(t *testing.T) {
+	at := time.Unix(1_700_000_000, 5)
+	st := State{Phase: PhaseRunning, Want: WantUp, Pid: 77, Ready: true, StartedAt: at, Since: at.Add(time.Second)}
+	b := s6Status(st, false)
+	if len(b) != 35 {
+		t.Fatalf("s6 status is %d bytes, want 35", len(b))
+	}
+	if got := binary.BigEndian.Uint64(b[0:8]); got != 1<<62+37+1_700_000_000 {
+		t.Errorf("stamp %#x", got)
+	}
+	if got := binary.BigEndian.Uint64(b[12:20]); got != 1<<62+37+1_700_000_001 {
+		t.Errorf("ready stamp %#x", got)
+	}
+	if got := binary.BigEndian.Uint64(b[24:32]); got != 77 {
+		t.Errorf("pid %d", got)
+	}
+	if b[34] != 4|8 {
+		t.Errorf("flags %#x, want want-up|ready", b[34])
+	}
+	last := ExitStatus{Signal: syscall.SIGTERM}
+	d := s6Status(State{Phase: PhaseFinishing, Want: WantUp, LastExit: &last, Since: at}, true)
+	if got := binary.BigEndian.Uint16(d[32:34]); got != uint16(syscall.SIGTERM) {
+		t.Errorf("wait status %#x, want the signal", got)
+	}
+	if d[34] != 1|2|4 {
+		t.Errorf("flags %#x, want paused|finishing|want-up", d[34])
+	}
+}
+
+func TestS6Events(t *testing.T) {
+	down, up := State{Phase: PhaseWaiting}, State{Phase: PhaseStarting, Pid: 9}
+	ready := State{Phase: PhaseRunning, Pid: 9, Ready: true}
+	finishing, gone := State{Phase: PhaseFinishing}, State{Phase: PhaseBackoff}
+	cases := []struct {
+		before, after State
+		want          string
+	}{
+		{down, up, "su"}, {up, ready, "U"}, {down, ready, "suU"},
+		{ready, finishing, "d"}, {finishing, gone, "D"}, {ready, gone, "dD"}, {ready, ready, ""},
+	}
+	for _, c := range cases {
+		if got := string(s6Events(c.before, c.after)); got != c.want {
+			t.Errorf("%s → %s: events %q, want %q", c.before.Phase, c.after.Phase, got, c.want)
+		}
+	}
+}
