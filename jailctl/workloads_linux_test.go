@@ -267,6 +267,23 @@ func TestWorkloadS6Tools(t *testing.T) {
 	}
 }
 
+// TestWorkloadS6RC: s6-rc source definitions run: the oneshot's up (an
+// execline script) before the longrun that depends on it.
+func TestWorkloadS6RC(t *testing.T) {
+	h := newHost(t)
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "setup", "type"), "oneshot\n", 0o644)
+	writeFile(t, filepath.Join(src, "setup", "up"), "foreground { sleep 0.5 } touch /tmp/setup-done\n", 0o644)
+	writeFile(t, filepath.Join(src, "app", "type"), "longrun\n", 0o644)
+	writeFile(t, filepath.Join(src, "app", "dependencies.d", "setup"), "", 0o644)
+	writeFile(t, filepath.Join(src, "app", "run"), "#!/bin/sh\nls /tmp/setup-done > /tmp/app-saw 2>&1\nexec sleep 100000\n", 0o755)
+	h.must("create", "rc", "--services", src)
+	h.must("start", "rc")
+	if got := h.inJail("rc", "cat /tmp/app-saw"); got != "/tmp/setup-done\n" {
+		t.Fatalf("the longrun started before its oneshot dependency: it saw %q", got)
+	}
+}
+
 // TestWorkloadRedis: redis-server from its packaged configuration answers
 // PING from the host.
 func TestWorkloadRedis(t *testing.T) {

@@ -104,6 +104,9 @@ func (e *Engine) startRun(u *unit) (int, error) {
 		files = append(files, w.Fd())
 	}
 	path, argv := s.Run, []string{"./run"}
+	if s.RunArgs != nil {
+		argv = s.RunArgs
+	}
 	if len(s.Rlimits) > 0 {
 		path, argv = e.cfg.Exe, append([]string{"jinit", "rlimit-exec", rlimitArg(s.Rlimits), "--", s.Run}, argv...)
 	}

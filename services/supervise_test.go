@@ -3,6 +3,8 @@ package services
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -80,5 +82,35 @@ func TestS6Events(t *testing.T) {
 		if got := string(s6Events(c.before, c.after)); got != c.want {
 			t.Errorf("%s → %s: events %q, want %q", c.before.Phase, c.after.Phase, got, c.want)
 		}
+	}
+}
+
+// s6-rc source definitions: a longrun with dependencies.d, a oneshot run
+// through execlineb, a bundle that depends on its contents.
+func TestLoadS6RC(t *testing.T) {
+	root := t.TempDir()
+	mkService(t, root, "app", map[string]string{"type": "longrun\n", "dependencies.d/setup": ""})
+	mkService(t, root, "setup", map[string]string{"type": "oneshot\n", "up": "touch /tmp/x\n", "run": "-"})
+	mkService(t, root, "all", map[string]string{"type": "bundle\n", "contents": "app\nsetup\n", "run": "-"})
+	mkService(t, root, "odd", map[string]string{"type": "sometimes\n", "run": "-"})
+	svcs, errs := Scan(root)
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), `odd: type: unknown type "sometimes"`) {
+		t.Fatalf("errors %v, want only odd's type named", errs)
+	}
+	by := map[string]*Service{}
+	for _, s := range svcs {
+		by[s.Name] = s
+	}
+	if app := by["app"]; app == nil || !slices.Equal(app.Depends, []string{"setup"}) || app.Policy.Oneshot {
+		t.Errorf("longrun: %+v", app)
+	}
+	if s := by["setup"]; s == nil || !s.Policy.Oneshot || !slices.Equal(s.RunArgs, []string{"execlineb", "-P", "./up"}) {
+		t.Errorf("oneshot: %+v", s)
+	}
+	if b := by["all"]; b == nil || !b.Policy.Oneshot || !slices.Equal(b.Depends, []string{"app", "setup"}) {
+		t.Errorf("bundle: %+v", b)
+	}
+	if err := CheckGraph(svcs); err != nil {
+		t.Errorf("graph: %v", err)
 	}
 }
