@@ -284,6 +284,33 @@ func TestWorkloadS6RC(t *testing.T) {
 	}
 }
 
+// TestWorkloadLogService: a service directory's log/run gets the
+// service's output on its stdin, as under runsv, and the host's log store
+// still gets it too; sv sees both.
+func TestWorkloadLogService(t *testing.T) {
+	h := newHost(t)
+	svc := t.TempDir()
+	service(t, svc, "chatty", "echo line-one\nexec sleep 100000", "")
+	writeFile(t, filepath.Join(svc, "chatty", "log", "run"), "#!/bin/sh\nexec cat > /tmp/from-log\n", 0o755)
+	h.must("create", "lg", "--services", svc)
+	h.collector()
+	h.must("start", "lg")
+	waitUntil(t, 10*time.Second, "the logger's copy", func() bool {
+		return h.inJail("lg", "cat /tmp/from-log") == "line-one\n"
+	})
+	waitUntil(t, 10*time.Second, "the collector's copy", func() bool {
+		for _, l := range h.storeLines("lg", "chatty") {
+			if string(l.Text) == "line-one" {
+				return true
+			}
+		}
+		return false
+	})
+	if out := h.inJail("lg", "sv status chatty"); !strings.Contains(out, "run: chatty:") || !strings.Contains(out, "run: log:") {
+		t.Fatalf("sv status: %s", out)
+	}
+}
+
 // TestWorkloadRedis: redis-server from its packaged configuration answers
 // PING from the host.
 func TestWorkloadRedis(t *testing.T) {

@@ -92,6 +92,7 @@ type Service struct {
 
 	Run     string   // path of the run program
 	RunArgs []string // its argv when it is not ./run (s6-rc oneshots and bundles)
+	LogFor  string   // a log/ service: the service whose stdout it reads
 	Finish  string   // path of the finish program, "" if none
 
 	// Down is true when a `down` file exists: the service is not started
