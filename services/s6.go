@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -23,25 +22,6 @@ import (
 //
 // The control bytes differ from runit's in r (s6: restart), O (once at
 // most) and Q/X (ignored, like x).
-
-// lockSupervise creates supervise/lock and locks it both ways (flock and
-// an open-file-description record lock): the lock is what s6 tools test.
-func lockSupervise(dir string) (*os.File, error) {
-	f, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		f.Close()
-		return nil, err
-	}
-	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0}
-	if err := unix.FcntlFlock(f.Fd(), unix.F_OFD_SETLK, &lk); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
-}
 
 // makeEventDir creates the service's event/ fifodir as s6 does (mode
 // 3730: waiters create FIFOs in it, only their owner may remove them).
