@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/jailsproject/jails/jailctl/jail"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/jailsproject/jails/jinit/control"
 	"github.com/jailsproject/jails/kmod"
+	"github.com/jailsproject/jails/logs/collector"
 	"github.com/jailsproject/jails/services"
 )
 
@@ -26,11 +25,19 @@ type JailInfo struct {
 	Profile   string          `json:"profile"`
 	Ports     []string        `json:"ports"`
 	Autostart bool            `json:"autostart"`
+	Hostname  string          `json:"hostname,omitempty"`
+	Root      string          `json:"root,omitempty"` // "" is the host's / read-only
+	Net       string          `json:"net,omitempty"`
+	Memory    string          `json:"memory,omitempty"` // limits as defined
+	CPUs      float64         `json:"cpus,omitempty"`
+	Pids      int64           `json:"pids,omitempty"`
 	Usage     kmod.Usage      `json:"usage"`
 	Started   *time.Time      `json:"started,omitempty"`
 	UptimeSec int64           `json:"uptime_seconds,omitempty"`
 	LastExit  *store.LastExit `json:"last_exit,omitempty"`
 	ConfigErr string          `json:"config_error,omitempty"`
+	// LogStore is set while the collector cannot store the jail's logs.
+	LogStore *collector.StoreState `json:"log_store,omitempty"`
 }
 
 func (e *env) info(name string) JailInfo {
@@ -44,7 +51,10 @@ func (e *env) info(name string) JailInfo {
 	if in.DefErr != nil {
 		ji.ConfigErr = in.DefErr.Error()
 	} else {
-		ji.ID, ji.Profile, ji.Autostart = in.Def.Def.ID, in.Def.Def.Profile, in.Def.Def.Autostart
+		d := in.Def.Def
+		ji.ID, ji.Profile, ji.Autostart = d.ID, d.Profile, d.Autostart
+		ji.Hostname, ji.Root, ji.Net = d.HostnameOrName(), d.Root, d.Net
+		ji.Memory, ji.CPUs, ji.Pids = d.Memory, d.CPUs, d.Pids
 		for _, p := range in.Def.Ports {
 			ji.Ports = append(ji.Ports, p.String())
 		}
@@ -53,55 +63,10 @@ func (e *env) info(name string) JailInfo {
 		ji.Usage = rt.Usage()
 		started := rt.Started
 		ji.Started, ji.UptimeSec = &started, int64(time.Since(started).Seconds())
+		ji.LogStore = e.logStoreState(name)
 	}
 	ji.LastExit = in.Last
 	return ji
-}
-
-func cmdList(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("list", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "machine-readable output")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usageError{"list takes no arguments"}
-	}
-	names, err := e.st.Names()
-	if err != nil {
-		return err
-	}
-	infos := make([]JailInfo, 0, len(names))
-	for _, n := range names {
-		infos = append(infos, e.info(n))
-	}
-	if *asJSON {
-		return writeJSON(e.stdout, infos)
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tSTATE\tPROFILE\tPORTS\tPROCS\tCPU\tMEM\tUPTIME")
-	for _, j := range infos {
-		procs, cpu, mem, up := "-", "-", "-", "-"
-		state := j.State
-		if j.State == "running" {
-			procs = fmt.Sprint(j.Usage.Procs)
-			cpu = j.Usage.CPU.Truncate(time.Millisecond).String()
-			mem = humanBytes(j.Usage.MemBytes)
-			up = (time.Duration(j.UptimeSec) * time.Second).String()
-		} else if j.LastExit != nil && j.LastExit.Reason != "stopped" {
-			state = "stopped (" + j.LastExit.Reason + ")"
-		}
-		if j.ConfigErr != "" {
-			state += " [invalid definition]"
-		}
-		ports := strings.Join(j.Ports, ",")
-		if ports == "" {
-			ports = "-"
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.Name, state, orDash(j.Profile), ports, procs, cpu, mem, up)
-	}
-	return tw.Flush()
 }
 
 func orDash(s string) string {
@@ -151,6 +116,12 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usageError{"status takes exactly one NAME"}
 	}
+	if err := e.st.MustExist(pos[0]); err != nil {
+		return err
+	}
+	if e.st.Running(pos[0]) == nil {
+		return e.statusStopped(pos[0], *asJSON)
+	}
 	c, err := e.dial(ctx, pos[0])
 	if err != nil {
 		return err
@@ -164,7 +135,33 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 		return writeJSON(e.stdout, resp.Services)
 	}
 	services.WriteTable(e.stdout, resp.Services, time.Now())
+	e.printOOM(pos[0], resp.Services)
+	e.printLogLoss(ctx, c, pos[0])
+	if st := e.logStoreState(pos[0]); st != nil {
+		fmt.Fprintf(e.stdout, "\nlogs: %s since %s: %s; the lines wait in jinit's buffer\n",
+			logStoreProblem(st), st.Since.Local().Format(time.DateTime), st.Error)
+	}
 	return nil
+}
+
+// statusStopped says that the jail is not running, and why it last
+// stopped, and exits 3 as `systemctl status` does for an inactive unit.
+func (e *env) statusStopped(name string, asJSON bool) error {
+	last := e.st.ReadLast(name)
+	if asJSON {
+		writeJSON(e.stdout, []services.Status{})
+		return exitStatus(exitNotRunning)
+	}
+	msg := fmt.Sprintf("jail %s is not running", name)
+	if last != nil {
+		msg += fmt.Sprintf(" (last stop: %s", last.Reason)
+		if !last.At.IsZero() {
+			msg += ", " + last.At.Local().Format(time.DateTime)
+		}
+		msg += ")"
+	}
+	fmt.Fprintln(e.stdout, msg)
+	return exitStatus(exitNotRunning)
 }
 
 func cmdSvc(ctx context.Context, e *env, args []string) error {
