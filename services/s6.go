@@ -44,7 +44,13 @@ func s6Status(st State, paused bool) []byte {
 		stamp = st.StartedAt
 	}
 	putTAI64N(b[0:12], stamp)
-	if st.Ready {
+	// s6's "ready" means ready when up and "really down" (finish done)
+	// when down: what s6-svwait -U and -D wait for.
+	ready := st.Ready
+	if st.Pid == 0 {
+		ready = st.Phase != PhaseFinishing
+	}
+	if ready {
 		putTAI64N(b[12:24], st.Since)
 	}
 	binary.BigEndian.PutUint64(b[24:32], uint64(st.Pid))
@@ -56,7 +62,7 @@ func s6Status(st State, paused bool) []byte {
 		binary.BigEndian.PutUint16(b[32:34], ws)
 	}
 	b[34] = boolByte(paused) | boolByte(st.Phase == PhaseFinishing)<<1 |
-		boolByte(st.Want == WantUp)<<2 | boolByte(st.Ready)<<3
+		boolByte(st.Want == WantUp)<<2 | boolByte(ready)<<3
 	return b
 }
 

@@ -65,6 +65,9 @@ func TestS6StatusLayout(t *testing.T) {
 	if d[34] != 1|2|4 {
 		t.Errorf("flags %#x, want paused|finishing|want-up", d[34])
 	}
+	if gone := s6Status(State{Phase: PhaseDown, Since: at}, false); gone[34] != 8 {
+		t.Errorf("down, finish done: flags %#x, want ready (s6's really down)", gone[34])
+	}
 }
 
 func TestS6Events(t *testing.T) {
