@@ -244,6 +244,73 @@ func TestWorkloadDebianRunit(t *testing.T) {
 	}
 }
 
+// TestWorkloadS6Tools: s6-svc, s6-svstat and s6-svwait work against jinit
+// on an s6-style directory inside a jail.
+func TestWorkloadS6Tools(t *testing.T) {
+	h := newHost(t)
+	svc := t.TempDir()
+	service(t, svc, "app", "exec sleep 100000", "")
+	writeFile(t, filepath.Join(svc, "app", "timeout-kill"), "3000\n", 0o644) // an s6 file: an s6 directory
+	h.must("create", "s6", "--services", svc)
+	h.must("start", "s6")
+	if out := h.inJail("s6", "s6-svstat /etc/service/app"); !strings.HasPrefix(out, "up (pid ") || !strings.Contains(out, "ready") {
+		t.Fatalf("s6-svstat: %q", out)
+	}
+	before := h.inJail("s6", "s6-svstat -o pid /etc/service/app")
+	h.inJail("s6", "s6-svc -r /etc/service/app && s6-svwait -t 5000 -U /etc/service/app")
+	if after := h.inJail("s6", "s6-svstat -o pid /etc/service/app"); after == before || strings.TrimSpace(after) == "-1" {
+		t.Fatalf("s6-svc -r: pid %s, then %s", strings.TrimSpace(before), strings.TrimSpace(after))
+	}
+	out := h.inJail("s6", "s6-svc -d /etc/service/app && s6-svwait -t 5000 -D /etc/service/app && s6-svstat /etc/service/app")
+	if !strings.HasPrefix(out, "down (") {
+		t.Fatalf("after s6-svc -d: %q", out)
+	}
+}
+
+// TestWorkloadS6RC: s6-rc source definitions run: the oneshot's up (an
+// execline script) before the longrun that depends on it.
+func TestWorkloadS6RC(t *testing.T) {
+	h := newHost(t)
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "setup", "type"), "oneshot\n", 0o644)
+	writeFile(t, filepath.Join(src, "setup", "up"), "foreground { sleep 0.5 } touch /tmp/setup-done\n", 0o644)
+	writeFile(t, filepath.Join(src, "app", "type"), "longrun\n", 0o644)
+	writeFile(t, filepath.Join(src, "app", "dependencies.d", "setup"), "", 0o644)
+	writeFile(t, filepath.Join(src, "app", "run"), "#!/bin/sh\nls /tmp/setup-done > /tmp/app-saw 2>&1\nexec sleep 100000\n", 0o755)
+	h.must("create", "rc", "--services", src)
+	h.must("start", "rc")
+	if got := h.inJail("rc", "cat /tmp/app-saw"); got != "/tmp/setup-done\n" {
+		t.Fatalf("the longrun started before its oneshot dependency: it saw %q", got)
+	}
+}
+
+// TestWorkloadLogService: a service directory's log/run gets the
+// service's output on its stdin, as under runsv, and the host's log store
+// still gets it too; sv sees both.
+func TestWorkloadLogService(t *testing.T) {
+	h := newHost(t)
+	svc := t.TempDir()
+	service(t, svc, "chatty", "echo line-one\nexec sleep 100000", "")
+	writeFile(t, filepath.Join(svc, "chatty", "log", "run"), "#!/bin/sh\nexec cat > /tmp/from-log\n", 0o755)
+	h.must("create", "lg", "--services", svc)
+	h.collector()
+	h.must("start", "lg")
+	waitUntil(t, 10*time.Second, "the logger's copy", func() bool {
+		return h.inJail("lg", "cat /tmp/from-log") == "line-one\n"
+	})
+	waitUntil(t, 10*time.Second, "the collector's copy", func() bool {
+		for _, l := range h.storeLines("lg", "chatty") {
+			if string(l.Text) == "line-one" {
+				return true
+			}
+		}
+		return false
+	})
+	if out := h.inJail("lg", "sv status chatty"); !strings.Contains(out, "run: chatty:") || !strings.Contains(out, "run: log:") {
+		t.Fatalf("sv status: %s", out)
+	}
+}
+
 // TestWorkloadRedis: redis-server from its packaged configuration answers
 // PING from the host.
 func TestWorkloadRedis(t *testing.T) {
