@@ -239,9 +239,10 @@ func TestWorkloadDebianRunit(t *testing.T) {
 	if out := h.inJail("d1", "sv check cron rsyslog"); strings.Count(out, "ok: run: ") != 2 {
 		t.Fatalf("sv check: %s", out)
 	}
-	if out := h.inJail("d1", "logger -t jails-test hello-syslog; sleep 0.5; grep -h hello-syslog /var/log/syslog /var/log/messages 2>/dev/null | head -1"); !strings.Contains(out, "hello-syslog") {
-		t.Fatalf("rsyslog inside the jail did not log: %q", out)
-	}
+	h.inJail("d1", "logger -t jails-test hello-syslog")
+	waitUntil(t, 10*time.Second, "rsyslog to write the line", func() bool {
+		return strings.Contains(h.inJail("d1", "cat /var/log/syslog /var/log/messages 2>/dev/null; true"), "hello-syslog")
+	})
 }
 
 // TestWorkloadS6Tools: s6-svc, s6-svstat and s6-svwait work against jinit
