@@ -299,6 +299,12 @@ func TestLogsBackpressureAndDrop(t *testing.T) {
 	h.collector()
 	waitUntil(t, 60*time.Second, "the blocked writer to finish", func() bool { return fileExists(h.rw("bp", "tmp/done-blocker")) })
 	// A drop marker (one of jinit's lines) may follow the last line kept.
+	defer func() {
+		if t.Failed() {
+			co, _ := os.ReadFile(filepath.Join(h.state, "collector.out"))
+			t.Logf("last stdout: blocker %q dropper %q; checkpoint %d\ncollector:\n%s", h.lastStdout("bp", "blocker"), h.lastStdout("bp", "dropper"), h.checkpointSeq("bp"), co)
+		}
+	}()
 	waitUntil(t, 60*time.Second, "every line in the store", func() bool {
 		return h.lastStdout("bp", "blocker") == strconv.Itoa(n) && h.lastStdout("bp", "dropper") == strconv.Itoa(n)
 	})
