@@ -28,10 +28,6 @@ var (
 // platform, so it is declared here.
 const forgedKeeperEnv = "JAILS_TEST_FORGED_KEEPER"
 
-// forgedKeeperEnv makes the test binary a process that only looks like a
-// keeper (TestForgedKeeperIgnored).
-const forgedKeeperEnv = "JAILS_TEST_FORGED_KEEPER"
-
 func TestMain(m *testing.M) {
 	if os.Getenv(forgedKeeperEnv) != "" {
 		time.Sleep(time.Hour) // a process that only looks like a keeper
