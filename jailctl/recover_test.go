@@ -275,10 +275,6 @@ func TestCreateKilledMidway(t *testing.T) {
 	}
 }
 
-// forgedKeeperEnv makes the test binary a process that only looks like a
-// keeper (TestForgedKeeperIgnored).
-const forgedKeeperEnv = "JAILS_TEST_FORGED_KEEPER"
-
 // A process that takes a keeper's name and command line (any process can,
 // a jailed one too) is not taken for the keeper of a jail: stop and
 // destroy still succeed.
