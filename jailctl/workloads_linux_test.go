@@ -144,6 +144,12 @@ func TestWorkloadMountFile(t *testing.T) {
 	if got := h.inJail("m1", "cat /usr/share/common-licenses/GPL-3"); got != "mounted page\n" {
 		t.Fatalf("file mount over the base: %q", got)
 	}
+	// A destination the read-only base lacks cannot get a mount point:
+	// refused at create, not at every start.
+	r := h.run("create", "m2", "--mount", page+":/usr/share/no-such-file-jails")
+	if r.code == 0 || !strings.Contains(r.stderr, "does not exist in the read-only base") {
+		t.Fatalf("create with a mount into the base: exit %d, %s", r.code, r.stderr)
+	}
 }
 
 // TestWorkloadStartTruth: a service whose user does not exist fails start
