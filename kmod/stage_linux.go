@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"unsafe"
 
@@ -48,6 +49,13 @@ func init() {
 // line, for the caller (jinit's main) to run in this same process. On
 // failure it reports the error to the keeper and exits.
 func Stage() []string {
+	// Nothing the keeper's caller held may reach the jail: a descriptor
+	// without close-on-exec survives every fork and exec, and a directory
+	// one opens the host's whole tree to the jail. Go's exec dups only the
+	// files it was given, so the stage closes every other inherited one
+	// before anything else; a stray descriptor at stageKeeperFD is closed
+	// once the spec says there is no keeper pipe.
+	closeFrom(stageKeeperFD + 1)
 	syscall.CloseOnExec(stageExeFD) // until it becomes /run/jinit
 	syscall.CloseOnExec(stageKeeperFD)
 	errw := os.NewFile(stageErrFD, "stage-errors")
@@ -72,6 +80,9 @@ func stage() ([]string, error) {
 	}
 	if err := json.Unmarshal(b, &spec); err != nil {
 		return nil, fmt.Errorf("decode jail spec: %w", err)
+	}
+	if !spec.KeeperPipe {
+		unix.Close(stageKeeperFD)
 	}
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return nil, fmt.Errorf("make mounts private: %w", err)
@@ -117,6 +128,26 @@ func stage() ([]string, error) {
 		keeperFD = stageKeeperFD
 	}
 	return spec.jinitArgs(svcDir, stageControlFD, keeperFD), nil
+}
+
+// closeFrom closes every inherited descriptor from fd up. Not a plain
+// close_range: by now the Go runtime has descriptors of its own up there
+// (its epoll instance), all opened close-on-exec, while everything
+// inherited through an exec is, by definition, not. The host's /proc is
+// still this process's /proc here. The stage cannot report a failure yet
+// (its error pipe is below fd); a missing /proc leaves the descriptors to
+// the checks of jinit's own start.
+func closeFrom(fd int) {
+	ents, _ := os.ReadDir("/proc/self/fd")
+	for _, e := range ents {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil || n < fd {
+			continue
+		}
+		if flags, err := unix.FcntlInt(uintptr(n), unix.F_GETFD, 0); err == nil && flags&unix.FD_CLOEXEC == 0 {
+			unix.Close(n)
+		}
+	}
 }
 
 // composeRoot builds the jail's root on a tmpfs at spec.Mnt: the read-only
