@@ -156,6 +156,8 @@ var mechanisms = map[string]string{
 	"chroot":         "seccomp; CAP_SYS_CHROOT dropped",
 	"raw_socket":     "seccomp; CAP_NET_RAW dropped",
 	"packet_socket":  "seccomp; CAP_NET_RAW dropped",
+	"vsock_socket":   "seccomp: only unix, inet, inet6 and netlink sockets",
+	"alg_socket":     "seccomp: only unix, inet, inet6 and netlink sockets",
 	"netlink_socket": "not restricted (CAP_NET_ADMIN dropped in medium and high)",
 	"tcp_socket":     "not restricted",
 	"unshare_userns": "seccomp", "clone_userns": "seccomp",

@@ -136,6 +136,9 @@ var rules = []rule{
 	{op: "chroot", from: Medium, caps: []string{"SYS_CHROOT"}, syscalls: []string{"chroot"}},
 	{op: "raw and packet sockets (netlink stays allowed)", from: Medium, caps: []string{"NET_RAW"},
 		syscalls: []string{"socket(AF_PACKET)", "socket(AF_INET*,SOCK_RAW|SOCK_PACKET)"}},
+	{op: "sockets of families a network namespace does not confine (AF_VSOCK shares the host's " +
+		"port space; Bluetooth, AF_ALG, ...): only unix, inet, inet6 and netlink", from: Medium,
+		syscalls: []string{"socket(not AF_UNIX|AF_INET|AF_INET6|AF_NETLINK)"}},
 	{op: "host network configuration (interfaces, routes, firewall; the jail shares the host netns)",
 		from: Medium, caps: []string{"NET_ADMIN"}, note: "no syscall to filter: netlink/ioctl check the capability"},
 	{op: "eBPF programs and maps", from: Medium, caps: []string{"BPF"}, syscalls: []string{"bpf"}},
