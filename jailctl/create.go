@@ -47,6 +47,10 @@ func cmdCreate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	warnings, err := checkReservations(r)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", d.Name, err)
+	}
 	var svcs []*services.Service
 	if svcDir != "" {
 		var errs []error
@@ -76,6 +80,9 @@ func cmdCreate(ctx context.Context, e *env, args []string) error {
 	if err := e.st.Materialise(r, svcDir); err != nil {
 		os.RemoveAll(e.st.JailDir(d.Name)) // no partial state
 		return fmt.Errorf("create %s: %w", d.Name, err)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(e.stderr, "jailctl: warning: %s\n", w)
 	}
 	fmt.Fprintf(e.stdout, "created jail %s (id %d)\n", d.Name, r.Def.ID)
 	return nil

@@ -141,17 +141,21 @@ func jailSpec(st *store.Store, r *store.Resolved, jinit string, noServices bool,
 // guardPorts attaches the jail's eBPF port programs to its cgroup. It runs
 // while jinit's stage starts, before the stage is released.
 func (k *kept) guardPorts(r *store.Resolved, log hclog.Logger) error {
-	if len(r.Ports) == 0 && r.Def.AllowUnreservedPorts {
+	private, err := hostPrivatePorts()
+	if err != nil {
+		return err
+	}
+	if len(r.Ports) == 0 && r.Def.AllowUnreservedPorts && len(private) == 0 {
 		return nil
 	}
-	g, err := ports.Attach(k.cg.V2, r.Ports, ports.Options{AllowUnreserved: r.Def.AllowUnreservedPorts})
+	g, err := ports.Attach(k.cg.V2, r.Ports, ports.Options{AllowUnreserved: r.Def.AllowUnreservedPorts, HostPrivate: private})
 	switch {
 	case err == nil:
 		k.guard = g
 	case len(r.Ports) > 0:
 		return fmt.Errorf("enforce port ownership: %w", err)
 	default:
-		log.Warn("cannot restrict the jail to its own ports", "error", err)
+		log.Warn("cannot restrict the jail's ports", "error", err)
 	}
 	return nil
 }

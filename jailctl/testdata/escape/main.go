@@ -44,7 +44,7 @@ type Report struct {
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: escape root|user|bind|status|cgmove|chroot ..."))
+		fail(errors.New("usage: escape root|user|bind|connect|status|cgmove|chroot ..."))
 	}
 	var err error
 	switch os.Args[1] {
@@ -54,6 +54,12 @@ func main() {
 		res := map[string]string{}
 		for _, spec := range os.Args[2:] {
 			res[spec] = bindSpec(spec)
+		}
+		err = emit(res)
+	case "connect":
+		res := map[string]string{}
+		for _, spec := range os.Args[2:] {
+			res[spec] = connectSpec(spec)
 		}
 		err = emit(res)
 	case "status":
@@ -478,4 +484,31 @@ func bindSpec(spec string) string {
 	}
 	defer unix.Close(fd)
 	return errWord(unix.Bind(fd, sa))
+}
+
+// connectSpec connects a fresh TCP socket to the loopback address (tcp4,
+// tcp6), or sends a datagram there (udp4, udp6), and closes it.
+func connectSpec(spec string) string {
+	kind, portS, ok := strings.Cut(spec, ":")
+	port, err := strconv.Atoi(portS)
+	if !ok || err != nil || port < 1 || port > 65535 {
+		return "bad spec " + spec
+	}
+	domain, sa := unix.AF_INET, unix.Sockaddr(&unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}})
+	if strings.HasSuffix(kind, "6") {
+		domain, sa = unix.AF_INET6, &unix.SockaddrInet6{Port: port, Addr: [16]byte{15: 1}}
+	}
+	typ := unix.SOCK_STREAM
+	if strings.HasPrefix(kind, "udp") {
+		typ = unix.SOCK_DGRAM
+	}
+	fd, err := unix.Socket(domain, typ|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return "socket: " + errWord(err)
+	}
+	defer unix.Close(fd)
+	if typ == unix.SOCK_DGRAM {
+		return errWord(unix.Sendto(fd, []byte("x"), 0, sa))
+	}
+	return errWord(unix.Connect(fd, sa))
 }
