@@ -67,7 +67,9 @@ func waitJail(st *store.Store, name string, jinit jinitProc, teardown func() err
 			jinit.terminate()
 		}
 	}()
+	stopConsole := watchConsole(st, name, log)
 	ws, werr := jinit.wait()
+	stopConsole()
 	stopping := st.Stopping(name)
 	reason := exitReason(ws, werr, stopping)
 	if err := teardown(); err != nil {
