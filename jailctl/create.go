@@ -77,6 +77,11 @@ func cmdCreate(ctx context.Context, e *env, args []string) error {
 	if r.Def.ID, err = e.st.NextID(); err != nil {
 		return err
 	}
+	if store.UsesUserNS(r.Def.Profile) {
+		if r.Def.UIDBase, err = allocUIDRange(e.st); err != nil {
+			return fmt.Errorf("create %s: %w", d.Name, err)
+		}
+	}
 	if err := e.st.Materialise(r, svcDir); err != nil {
 		os.RemoveAll(e.st.JailDir(d.Name)) // no partial state
 		return fmt.Errorf("create %s: %w", d.Name, err)

@@ -192,11 +192,13 @@ func TestNoHostTerminalInJail(t *testing.T) {
 	slave := ptySlaveRdev(t, shell.Process.Pid)
 	jailctl := jailctlBin + " --state-dir " + h.state
 	// A command that stays behind in the jail, during and after exec.
+	// Each line is typed once the shell prompts again: while a command
+	// runs, what is typed is its input, as with docker exec -i.
+	scr.waitFor(t, "host$ ")
 	fmt.Fprintf(ptmx, "%s exec tty -- sh -c 'sleep 100021 & sleep 1; echo ex\"\"ec-done'\n", jailctl)
-	scr.waitFor(t, "exec-done")
+	scr.waitFor(t, "exec-done\r\nhost$ ")
 	fmt.Fprintf(ptmx, "%s apply tty %s; echo ap\"\"ply-done\n", jailctl, script)
-	defer func() { t.Logf("screen: %s", scr.buf.String()) }()
-	scr.waitFor(t, "apply-done")
+	scr.waitFor(t, "apply-done\r\nhost$ ")
 	for _, arg := range []string{"100021", "100022"} {
 		pid := pidByArg(t, arg)
 		for n, st := range fdsOf(t, pid) {

@@ -131,10 +131,14 @@ func (k *kept) prepare(st *store.Store, r *store.Resolved) (hostFiles, error) {
 
 func jailSpec(st *store.Store, r *store.Resolved, jinit string, noServices bool, log hclog.Logger) kmod.Spec {
 	name := r.Def.Name
+	if r.UserNS() == nil && store.UsesUserNS(r.Def.Profile) {
+		log.Warn("the jail has no uid range (it was created before jails had user namespaces): it runs without one; recreate it", "jail", name)
+	}
 	return kmod.Spec{
 		Name: name, Hostname: r.Def.HostnameOrName(), Root: r.Def.Root, Writable: st.RWDir(name),
 		Mounts: r.Mounts, NetNone: r.Def.Net == "none", Profile: r.Def.Profile, Jinit: jinit, Mnt: st.MntDir(name),
 		Debug: log.IsDebug(), NoServices: noServices, LogBuffer: r.LogBuffer, LogLineMax: r.LogLineMax,
+		UserNS: r.UserNS(),
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -445,7 +446,9 @@ func TestLogsJailIdentity(t *testing.T) {
 	h.must("start", "ja")
 	h.must("start", "jb")
 	waitUntil(t, 20*time.Second, "both jails' lines", func() bool {
-		return h.lastText("jb", "victim") == "hello-b" && bytes.Contains([]byte(h.lastText("ja", "forger")), []byte("jb victim"))
+		// jinit's "started" line about victim may come after victim's own.
+		gotB := slices.ContainsFunc(h.storeLines("jb", "victim"), func(l logs.Line) bool { return string(l.Text) == "hello-b" })
+		return gotB && bytes.Contains([]byte(h.lastText("ja", "forger")), []byte("jb victim"))
 	})
 	for _, l := range h.storeLines("jb", "victim") {
 		if bytes.Contains(l.Text, []byte("forged")) {

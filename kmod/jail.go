@@ -76,6 +76,12 @@ type Spec struct {
 	// KeeperPipe: the stage has the keeper pipe (SpawnOptions.Keeper);
 	// set by Release.
 	KeeperPipe bool `json:"keeper_pipe,omitempty"`
+	// UserNS, if set, runs the jail in a user namespace of its own mapped
+	// to this host range (docs/SECURITY.md, "User namespace").
+	UserNS *IDRange `json:"userns,omitempty"`
+	// Detached lists what Spawn prepared outside for a stage in a user
+	// namespace; set by Spawn.
+	Detached *detached `json:"detached,omitempty"`
 }
 
 // WritableDirs are the directories of the jail's writable layer.

@@ -17,9 +17,10 @@ import (
 type Process struct {
 	Cmd *exec.Cmd
 	// PidFD refers to the process (Linux 5.3), or is -1; the caller owns it.
-	PidFD  int
-	keeper bool
-	pipes  *stagePipes
+	PidFD    int
+	keeper   bool
+	pipes    *stagePipes
+	detached *detached // what prepareUserNS made, for the spec
 }
 
 // SpawnOptions say what the stage inherits and how it is tied to the
@@ -46,6 +47,14 @@ type SpawnOptions struct {
 func Spawn(spec Spec, cg *Cgroup, o SpawnOptions) (*Process, error) {
 	if o.Detached && o.Keeper == nil {
 		return nil, errors.New("spawn jail: a detached stage needs a keeper pipe")
+	}
+	if spec.UserNS != nil {
+		if err := spec.UserNS.Valid(); err != nil {
+			return nil, fmt.Errorf("spawn jail: %w", err)
+		}
+		if err := ShiftOwners(spec.Writable, *spec.UserNS); err != nil {
+			return nil, fmt.Errorf("spawn jail: %w", err)
+		}
 	}
 	exe, err := readOnlyCopy(spec.Jinit)
 	if err != nil {
@@ -82,6 +91,9 @@ func Spawn(spec Spec, cg *Cgroup, o SpawnOptions) (*Process, error) {
 		if intoCgroup >= 0 {
 			c.SysProcAttr.UseCgroupFD, c.SysProcAttr.CgroupFD = true, intoCgroup
 		}
+		if spec.UserNS != nil {
+			userNSAttrs(c.SysProcAttr, *spec.UserNS)
+		}
 		return c
 	}
 	cgfd, err := unix.Open(cg.V2, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
@@ -102,6 +114,10 @@ func Spawn(spec Spec, cg *Cgroup, o SpawnOptions) (*Process, error) {
 	}
 	if err == nil {
 		err = cg.AddProc(p.Cmd.Process.Pid)
+	}
+	if err == nil && spec.UserNS != nil {
+		pipes.pass, err = prepareUserNS(&spec, p.Cmd.Process.Pid)
+		p.detached = spec.Detached
 	}
 	if err != nil {
 		if p.Cmd.Process != nil {
@@ -143,6 +159,6 @@ func cloneIntoUnsupported(err error) bool {
 // Release hands the stage its spec; it returns once the stage has become
 // jinit, or with the stage's error.
 func (p *Process) Release(spec Spec) error {
-	spec.KeeperPipe = p.keeper
+	spec.KeeperPipe, spec.Detached = p.keeper, p.detached
 	return p.pipes.release(spec)
 }

@@ -1,0 +1,147 @@
+package kmod
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// composeRootUserNS builds the root of a jail in a user namespace from the
+// trees the keeper sent (prepareUserNS), in the current directory, which
+// becomes the new root's tmpfs. It returns the extra mounts' trees, for
+// mountAfterPivot.
+func composeRootUserNS(s *Spec, fds []int) ([]int, error) {
+	d := s.Detached
+	if d == nil {
+		return nil, errors.New("compose root: the keeper sent no trees for the user namespace")
+	}
+	want := 1 + len(d.Base) + len(WritableDirs) + len(s.Mounts)
+	if len(fds) != want {
+		return nil, fmt.Errorf("compose root: got %d trees from the keeper, want %d", len(fds), want)
+	}
+	if err := rootTmpfs(fds[0]); err != nil {
+		return nil, err
+	}
+	fds = fds[1:]
+	for i, name := range d.Base {
+		if err := attachTree(fds[i], name); err != nil {
+			return nil, err
+		}
+	}
+	for name, target := range d.Links {
+		if err := os.Symlink(target, name); err != nil {
+			return nil, fmt.Errorf("base %s: %w", name, err)
+		}
+	}
+	fds = fds[len(d.Base):]
+	for i, w := range WritableDirs {
+		if err := attachTree(fds[i], w); err != nil {
+			return nil, err
+		}
+		attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV}
+		if err := unix.MountSetattr(unix.AT_FDCWD, w, unix.AT_RECURSIVE, &attr); err != nil {
+			return nil, fmt.Errorf("make /%s nosuid: %w", w, err)
+		}
+	}
+	if err := makeDev("dev", true); err != nil {
+		return nil, err
+	}
+	if err := mountAt(".", "proc", "proc", "", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC); err != nil {
+		return nil, err
+	}
+	if err := mountAt(".", "run", "tmpfs", "mode=0755,size=64m", unix.MS_NOSUID|unix.MS_NODEV); err != nil {
+		return nil, err
+	}
+	if err := mountSys(); err != nil {
+		return nil, err
+	}
+	return fds[len(WritableDirs):], nil
+}
+
+// rootTmpfs attaches a new tmpfs at the mount point mnt and enters it.
+func rootTmpfs(mnt int) error {
+	fs, err := unix.Fsopen("tmpfs", unix.FSOPEN_CLOEXEC)
+	if err != nil {
+		return fmt.Errorf("root tmpfs: %w", err)
+	}
+	defer unix.Close(fs)
+	for k, v := range map[string]string{"mode": "0755", "size": "1m"} {
+		if err := unix.FsconfigSetString(fs, k, v); err != nil {
+			return fmt.Errorf("root tmpfs %s: %w", k, err)
+		}
+	}
+	if err := unix.FsconfigCreate(fs); err != nil {
+		return fmt.Errorf("root tmpfs: %w", err)
+	}
+	m, err := unix.Fsmount(fs, unix.FSMOUNT_CLOEXEC, unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV)
+	if err != nil {
+		return fmt.Errorf("root tmpfs: %w", err)
+	}
+	defer unix.Close(m)
+	if err := unix.MoveMount(m, "", mnt, "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
+		return fmt.Errorf("attach root tmpfs: %w", err)
+	}
+	unix.Close(mnt)
+	if err := unix.Fchdir(m); err != nil {
+		return fmt.Errorf("enter root tmpfs: %w", err)
+	}
+	return nil
+}
+
+// attachTree attaches the detached tree fd at name (a directory or a
+// file, like its source) in the current directory.
+func attachTree(fd int, name string) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("stat the tree for /%s: %w", name, err)
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		if err := os.MkdirAll(name, 0o755); err != nil {
+			return fmt.Errorf("create /%s: %w", name, err)
+		}
+	} else if err := touch(name); err != nil {
+		return err
+	}
+	if err := unix.MoveMount(fd, "", unix.AT_FDCWD, name, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+		return fmt.Errorf("attach /%s: %w", name, err)
+	}
+	unix.Close(fd)
+	return nil
+}
+
+func touch(name string) error {
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", name, err)
+	}
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", name, err)
+	}
+	return f.Close()
+}
+
+// bindNode binds the host's device node src at dst.
+func bindNode(src, dst string) error {
+	if err := touch(dst); err != nil {
+		return err
+	}
+	if err := unix.Mount(src, dst, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind %s: %w", src, err)
+	}
+	return nil
+}
+
+// mountSys mounts a fresh read-only sysfs, which a user namespace may do
+// only in a network namespace it owns (--net none); sharing the host's,
+// it gets the host's /sys bound read-only, whose files the jail's range
+// does not own.
+func mountSys() error {
+	err := mountAt(".", "sys", "sysfs", "", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC|unix.MS_RDONLY)
+	if err == nil || !errors.Is(err, unix.EPERM) {
+		return err
+	}
+	return bindRO("/sys", "sys")
+}

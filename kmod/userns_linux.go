@@ -1,0 +1,230 @@
+package kmod
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// A jail in a user namespace (Spec.UserNS). Its root is root only over its
+// own namespace, and to the host the unprivileged uid Base. What the jail
+// sees of the host keeps its real owners through idmapped mounts: a file
+// of host uid N appears as uid N inside and is written as uid N by the
+// jail's uid N. The stage itself cannot make those (an idmapped mount of a
+// host file system needs CAP_SYS_ADMIN over the file system's own user
+// namespace, the host's), nor reach host paths below root-only directories,
+// so the keeper prepares every tree the stage attaches, once the stage's
+// namespace exists and before it is released, and sends them with the spec:
+//
+//	the new root's mount point, in the stage's mount namespace
+//	the base entries: idmapped, read-only, nosuid, nodev, recursive
+//	the writable layer's directories: plain clones (the layer belongs to the range)
+//	the --mount sources: idmapped, nosuid, nodev (and read-only if asked)
+
+// userNSAttrs are Spawn's clone settings for spec: the namespace and its
+// one mapping, written by the parent between clone and exec.
+func userNSAttrs(attr *syscall.SysProcAttr, r IDRange) {
+	attr.Cloneflags |= syscall.CLONE_NEWUSER
+	m := []syscall.SysProcIDMap{{ContainerID: 0, HostID: int(r.Base), Size: int(r.Size)}}
+	attr.UidMappings, attr.GidMappings = m, m
+	attr.GidMappingsEnableSetgroups = true // jinit sets services' groups
+	// The child is cloned as host root, which the namespace does not map;
+	// becoming its uid 0 (host Base) before the exec makes the exec give
+	// it the namespace's capabilities.
+	attr.Credential = &syscall.Credential{Uid: 0, Gid: 0, Groups: []uint32{}}
+}
+
+// prepareUserNS makes what the stage pid attaches and returns it in the
+// order of the detached comment; spec.Detached names the base entries.
+func prepareUserNS(spec *Spec, pid int) (files []*os.File, err error) {
+	defer func() {
+		if err != nil {
+			closeFiles(files)
+			files = nil
+		}
+	}()
+	ns, err := unix.Open("/proc/"+strconv.Itoa(pid)+"/ns/user", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("user namespace of the jail: %w", err)
+	}
+	defer unix.Close(ns)
+	// Through /proc/PID/root: the mount point as the stage's mount
+	// namespace has it, where the stage may attach its root (and which it
+	// could not reach itself below root-only directories).
+	mnt, err := os.OpenFile(filepath.Join("/proc", strconv.Itoa(pid), "root", spec.Mnt), unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, fmt.Errorf("jail root mount point: %w", err)
+	}
+	files = append(files, mnt)
+	d := &detached{Links: map[string]string{}}
+	base, names, err := baseEntries(spec)
+	if err != nil {
+		return files, err
+	}
+	for _, name := range names {
+		src := filepath.Join(base, name)
+		fi, err := os.Lstat(src)
+		if err != nil {
+			return files, fmt.Errorf("base %s: %w", src, err)
+		}
+		if fi.Mode()&os.ModeSymlink != 0 {
+			if d.Links[name], err = os.Readlink(src); err != nil {
+				return files, fmt.Errorf("base %s: %w", src, err)
+			}
+			continue
+		}
+		f, err := idmappedTree(src, ns, true)
+		if err != nil {
+			return files, err
+		}
+		files, d.Base = append(files, f), append(d.Base, name)
+	}
+	for _, w := range WritableDirs {
+		f, err := detachedTree(filepath.Join(spec.Writable, w))
+		if err != nil {
+			return files, err
+		}
+		files = append(files, f)
+	}
+	for _, m := range spec.Mounts {
+		f, err := idmappedTree(m.Src, ns, m.RO)
+		if err != nil {
+			return files, err
+		}
+		files = append(files, f)
+	}
+	spec.Detached = d
+	return files, nil
+}
+
+// baseEntries are the top-level entries of the jail's read-only base.
+func baseEntries(spec *Spec) (string, []string, error) {
+	if spec.Root == "" {
+		var out []string
+		for _, n := range []string{"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"} {
+			if _, err := os.Lstat(filepath.Join("/", n)); err == nil {
+				out = append(out, n)
+			}
+		}
+		return "/", out, nil
+	}
+	ents, err := os.ReadDir(spec.Root)
+	if err != nil {
+		return "", nil, fmt.Errorf("read root %s: %w", spec.Root, err)
+	}
+	var out []string
+	for _, e := range ents {
+		if !isOverlaid(e.Name()) {
+			out = append(out, e.Name())
+		}
+	}
+	return spec.Root, out, nil
+}
+
+// detachedTree is a detached recursive clone of the tree at path.
+func detachedTree(path string) (*os.File, error) {
+	fd, err := unix.OpenTree(unix.AT_FDCWD, path, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE|unix.AT_SYMLINK_NOFOLLOW)
+	if err != nil {
+		return nil, fmt.Errorf("clone mount of %s: %w", path, err)
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
+// idmappedTree is a detached clone of path whose owners the jail's
+// namespace ns sees as they are on disk: read-only if ro, never suid or
+// device nodes.
+func idmappedTree(path string, ns int, ro bool) (*os.File, error) {
+	f, err := detachedTree(path)
+	if err != nil {
+		return nil, err
+	}
+	attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_IDMAP | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV, Userns_fd: uint64(ns)}
+	if ro {
+		attr.Attr_set |= unix.MOUNT_ATTR_RDONLY
+	}
+	if err := unix.MountSetattr(int(f.Fd()), "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, &attr); err != nil {
+		f.Close()
+		return nil, idmapError(path, err)
+	}
+	return f, nil
+}
+
+// idmapError names what is missing: a jail that asked for a user
+// namespace never runs without its idmapped mounts.
+func idmapError(path string, err error) error {
+	switch {
+	case errors.Is(err, unix.ENOSYS):
+		return fmt.Errorf("idmapped mount of %s: this kernel has no mount_setattr (Linux 5.12); a jail in a user namespace needs idmapped mounts: %w", path, err)
+	case errors.Is(err, unix.EINVAL):
+		var st unix.Statfs_t
+		unix.Statfs(path, &st)
+		return fmt.Errorf("idmapped mount of %s: its file system (magic %#x) does not support idmapped mounts, which a jail in a user namespace needs for the host's files (use the low profile, or a source on ext4, xfs, btrfs or tmpfs): %w", path, st.Type, err)
+	}
+	return fmt.Errorf("idmapped mount of %s: %w", path, err)
+}
+
+func closeFiles(fs []*os.File) {
+	for _, f := range fs {
+		f.Close()
+	}
+}
+
+// ShiftOwners moves the writable layer at dir into range r: a file owned
+// by uid or gid N below r.Size becomes Base+N, so the jail's users own
+// their files. dir itself is done last and marks the layer as shifted, so
+// an interrupted shift is resumed; owners already in r are left alone.
+func ShiftOwners(dir string, r IDRange) error {
+	var st unix.Stat_t
+	if err := unix.Lstat(dir, &st); err != nil {
+		return fmt.Errorf("writable layer %s: %w", dir, err)
+	}
+	if r.Contains(st.Uid) && r.Contains(st.Gid) {
+		return nil
+	}
+	err := filepath.WalkDir(dir, func(p string, _ fs.DirEntry, err error) error {
+		if err != nil || p == dir {
+			return err
+		}
+		return shiftOne(p, r)
+	})
+	if err == nil {
+		err = shiftOne(dir, r)
+	}
+	if err != nil {
+		return fmt.Errorf("give the writable layer %s to uids %d+%d: %w", dir, r.Base, r.Size, err)
+	}
+	return nil
+}
+
+func shiftOne(p string, r IDRange) error {
+	var st unix.Stat_t
+	if err := unix.Lstat(p, &st); err != nil {
+		return err
+	}
+	uid, gid := shifted(st.Uid, r), shifted(st.Gid, r)
+	if uid == st.Uid && gid == st.Gid {
+		return nil
+	}
+	mode := st.Mode
+	if err := unix.Lchown(p, int(uid), int(gid)); err != nil {
+		return err
+	}
+	// chown clears set-id bits; a setgid directory keeps its meaning.
+	if mode&unix.S_IFMT != unix.S_IFLNK && mode&(unix.S_ISUID|unix.S_ISGID) != 0 {
+		return unix.Chmod(p, mode&0o7777)
+	}
+	return nil
+}
+
+func shifted(id uint32, r IDRange) uint32 {
+	if id < r.Size && !r.Contains(id) {
+		return r.Base + id
+	}
+	return id
+}
