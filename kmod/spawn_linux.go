@@ -65,7 +65,10 @@ func Spawn(spec Spec, cg *Cgroup, o SpawnOptions) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	flags := uintptr(syscall.CLONE_NEWPID | syscall.CLONE_NEWNS | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC)
+	// A cgroup namespace rooted at the jail's cgroup (it is born there,
+	// CLONE_INTO_CGROUP): a jail that can mount cgroup2 (low) sees its own
+	// cgroup as the root, no parent to leave for and no other jail's to join.
+	flags := uintptr(syscall.CLONE_NEWPID | syscall.CLONE_NEWNS | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC | syscall.CLONE_NEWCGROUP)
 	if spec.NetNone {
 		flags |= syscall.CLONE_NEWNET
 	}

@@ -121,6 +121,9 @@ func errWord(err error) string {
 type ports struct {
 	hostPid, own, priv, other, free int
 	otherJail                       string
+	otherEph, private               int    // another jail's port in the ephemeral range; a host-private port
+	strays                          string // DEV:INO,... of descriptors the jail's starter leaked
+	abstract                        string // a host abstract unix socket that records SO_PEERCRED
 }
 
 func runChecks(role string, args []string) error {
@@ -132,6 +135,10 @@ func runChecks(role string, args []string) error {
 	fs.IntVar(&p.other, "other", 0, "a TCP port another jail reserved")
 	fs.IntVar(&p.free, "free", 0, "a TCP port nobody reserved")
 	fs.StringVar(&p.otherJail, "other-jail", "", "the jail that reserved -other")
+	fs.IntVar(&p.otherEph, "other-eph", 0, "a port of the ephemeral range another jail reserved")
+	fs.IntVar(&p.private, "private", 0, "a host-private TCP port, listening on 127.0.0.1")
+	fs.StringVar(&p.strays, "strays", "", "DEV:INO,... of the starter's leaked descriptors")
+	fs.StringVar(&p.abstract, "abstract", "", "a host abstract socket to connect to")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -178,6 +185,12 @@ func rootChecks(r *Report, p ports) error {
 	r.Results["bind_other"] = bindSpec("tcp4:" + strconv.Itoa(p.other))
 	r.Results["bind_unreserved"] = bindSpec("tcp4:" + strconv.Itoa(p.free))
 	r.Results["bind_priv_root"] = bindSpec("tcp4:" + strconv.Itoa(p.priv))
+	r.Results["autobind_other"] = autobindIn(p.otherEph)
+	r.Results["connect_private"] = connectSpec("tcp4:" + strconv.Itoa(p.private))
+	r.Results["stray_fds"] = strayFDs(r, "stray_fds", p.strays)
+	r.Results["host_tty"] = hostTerminal(r)
+	r.Results["uid_map"] = uidMap()
+	r.Results["abstract_root"] = connectAbstract(p.abstract)
 	return nil
 }
 
@@ -186,6 +199,117 @@ func userChecks(r *Report, p ports) {
 	r.Results["bind_priv_user"] = bindSpec("tcp4:" + strconv.Itoa(p.priv))
 	r.Results["setuid_exec"] = execCopy(r, "setuid_exec", "escape-suid")
 	r.Results["fcap_exec"] = execCopy(r, "fcap_exec", "escape-fcap")
+	r.Results["stray_fds_user"] = strayFDs(r, "stray_fds_user", p.strays)
+	r.Results["abstract_user"] = connectAbstract(p.abstract)
+}
+
+// autobindIn asks the kernel for a local port in port..port only
+// (IP_LOCAL_PORT_RANGE), by bind(0): "ok" if it hands out port.
+func autobindIn(port int) string {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return "socket: " + errWord(err)
+	}
+	defer unix.Close(fd)
+	if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_LOCAL_PORT_RANGE, port|port<<16); err != nil {
+		return "setsockopt: " + errWord(err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrInet4{}); err != nil {
+		return errWord(err)
+	}
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return errWord(err)
+	}
+	if got := sa.(*unix.SockaddrInet4).Port; got != port {
+		return "port " + strconv.Itoa(got)
+	}
+	return "ok"
+}
+
+// strayFDs looks through every descriptor of every process it can see
+// for the starter's leaked ones (given as DEV:INO): "none", or "found".
+func strayFDs(r *Report, name, strays string) string {
+	want := map[string]bool{}
+	for _, s := range strings.Split(strays, ",") {
+		want[s] = s != ""
+	}
+	var found []string
+	eachFD(func(path string, st *unix.Stat_t) {
+		if want[fmt.Sprintf("%d:%d", st.Dev, st.Ino)] {
+			found = append(found, path)
+		}
+	})
+	if len(found) > 0 {
+		r.Details[name] = "the starter's descriptors: " + strings.Join(found, " ")
+		return "found"
+	}
+	return "none"
+}
+
+// hostTerminal looks for a terminal of a devpts other than the jail's
+// among every descriptor it can see: "none", or "found".
+func hostTerminal(r *Report) string {
+	var own unix.Stat_t
+	if err := unix.Stat("/dev/pts/ptmx", &own); err != nil {
+		return "stat /dev/pts/ptmx: " + errWord(err)
+	}
+	var found []string
+	eachFD(func(path string, st *unix.Stat_t) {
+		major := unix.Major(uint64(st.Rdev))
+		if st.Mode&unix.S_IFMT == unix.S_IFCHR && major >= 136 && major <= 143 && st.Dev != own.Dev {
+			found = append(found, path)
+		}
+	})
+	if len(found) > 0 {
+		r.Details["host_tty"] = "terminals of the host: " + strings.Join(found, " ")
+		return "found"
+	}
+	return "none"
+}
+
+// eachFD calls f for every descriptor of /proc/*/fd that it may stat.
+func eachFD(f func(string, *unix.Stat_t)) {
+	fds, _ := filepath.Glob("/proc/[0-9]*/fd/*")
+	for _, p := range fds {
+		var st unix.Stat_t
+		if unix.Stat(p, &st) == nil {
+			f(p, &st)
+		}
+	}
+}
+
+// uidMap says whose uids the jail's are: "host ids" (the identity map)
+// or "private range".
+func uidMap() string {
+	b, err := os.ReadFile("/proc/self/uid_map")
+	if err != nil {
+		return errWord(err)
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 3 && f[0] == "0" && f[1] == "0" {
+		return "host ids"
+	}
+	if len(f) == 3 && f[0] == "0" && f[1] != "0" {
+		return "private range"
+	}
+	return "map " + strings.Join(f, " ")
+}
+
+// connectAbstract connects to the host's abstract socket @name, whose
+// server records what SO_PEERCRED shows it; the result is the connect's.
+func connectAbstract(name string) string {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return errWord(err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: "@" + name}); err != nil {
+		return errWord(err)
+	}
+	var b [1]byte
+	unix.Read(fd, b[:]) // the server closes once it has recorded us
+	return "ok"
 }
 
 // execCopy runs a privileged copy of this program beside it (setuid-root,
@@ -425,8 +549,17 @@ func runCgroupMove(args []string) error {
 	res := childResult{}
 	mnt, err := cgroupMount("cgroup2")
 	if err != nil {
-		res.Result = "no cgroupfs"
-		return emit(res)
+		// Where the jail may mount (low keeps CAP_SYS_ADMIN), mount one.
+		dir, derr := os.MkdirTemp("/tmp", "cg2-")
+		if derr != nil {
+			return derr
+		}
+		if unix.Mount("none", dir, "cgroup2", 0, "") != nil {
+			res.Result = "no cgroupfs"
+			return emit(res)
+		}
+		defer unix.Unmount(dir, unix.MNT_DETACH)
+		mnt = dir
 	}
 	b, err := os.ReadFile("/proc/self/cgroup")
 	if err != nil {
@@ -438,7 +571,14 @@ func runCgroupMove(args []string) error {
 			own = p
 		}
 	}
-	if own == "" || own == "/" {
+	if own == "/" {
+		// A cgroup namespace rooted at the jail's cgroup: nothing above
+		// or beside it exists for the jail.
+		res.Result = "contained"
+		res.Detail = "cgroup namespace: the jail's cgroup is its /"
+		return emit(res)
+	}
+	if own == "" {
 		res.Result = "no cgroup2 path"
 		return emit(res)
 	}
