@@ -106,12 +106,21 @@ func Spawn(spec Spec, cg *Cgroup, o SpawnOptions) (*Process, error) {
 	}
 	defer unix.Close(cgfd)
 	p.Cmd = cmd(cgfd)
-	err = p.Cmd.Start()
+	if spec.UserNS != nil {
+		err = asRangeOwner(*spec.UserNS, p.Cmd.Start)
+	} else {
+		err = p.Cmd.Start()
+	}
 	if err != nil && cloneIntoUnsupported(err) {
 		// Kernels or seccomp policies without clone3 / CLONE_INTO_CGROUP:
 		// start outside and move it in before it is released.
 		p.Cmd = cmd(-1)
-		if err = p.Cmd.Start(); err == nil {
+		if spec.UserNS != nil {
+			err = asRangeOwner(*spec.UserNS, p.Cmd.Start)
+		} else {
+			err = p.Cmd.Start()
+		}
+		if err == nil {
 			err = writeFile(filepath.Join(cg.V2, "cgroup.procs"), strconv.Itoa(p.Cmd.Process.Pid))
 		}
 	}

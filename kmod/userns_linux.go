@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"syscall"
 
@@ -39,6 +40,46 @@ func userNSAttrs(attr *syscall.SysProcAttr, r IDRange) {
 	// it the namespace's capabilities.
 	attr.Credential = &syscall.Credential{Uid: 0, Gid: 0, Groups: []uint32{}}
 }
+
+// asRangeOwner runs start, which clones the stage, with this OS thread's
+// effective uid set to the range's first uid, so that the range, not host
+// root, owns the jail's user namespace. Per-uid kernel quotas (inotify
+// instances and watches, user namespaces, ...) are charged to a
+// namespace's owner in the parent as well: owned by host root, every
+// jail's inotify instances would count against host root's 128.
+// SECBIT_NO_SETUID_FIXUP keeps the thread's capabilities across the change
+// (clone into the cgroup, writing the maps); both are undone before the
+// thread runs anything else.
+func asRangeOwner(r IDRange, start func() error) error {
+	runtime.LockOSThread()
+	bits, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, unix.PR_GET_SECUREBITS, 0, 0)
+	if e != 0 {
+		runtime.UnlockOSThread()
+		return fmt.Errorf("spawn jail: read securebits: %w", e)
+	}
+	if _, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, unix.PR_SET_SECUREBITS, bits|secbitNoSetuidFixup, 0); e != 0 {
+		runtime.UnlockOSThread()
+		return fmt.Errorf("spawn jail: keep capabilities across the uid change: %w", e)
+	}
+	err := errors.New("unreachable")
+	if _, _, e := syscall.RawSyscall(syscall.SYS_SETRESUID, ^uintptr(0), uintptr(r.Base), ^uintptr(0)); e != 0 {
+		err = fmt.Errorf("spawn jail: become the owner of the user namespace: %w", e)
+	} else {
+		err = start()
+	}
+	_, _, e1 := syscall.RawSyscall(syscall.SYS_SETRESUID, ^uintptr(0), 0, ^uintptr(0))
+	_, _, e2 := syscall.RawSyscall(syscall.SYS_PRCTL, unix.PR_SET_SECUREBITS, bits, 0)
+	if e1 != 0 || e2 != 0 {
+		// This thread is not host root as it was: it stays locked, and
+		// ends with its goroutine.
+		return errors.Join(err, fmt.Errorf("spawn jail: restore the forking thread's credentials: %v %v", e1, e2))
+	}
+	runtime.UnlockOSThread()
+	return err
+}
+
+// secbitNoSetuidFixup is SECBIT_NO_SETUID_FIXUP (linux/securebits.h).
+const secbitNoSetuidFixup = 1 << 2
 
 // prepareUserNS makes what the stage pid attaches and returns it in the
 // order of the detached comment; spec.Detached names the base entries.

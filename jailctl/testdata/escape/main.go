@@ -62,6 +62,14 @@ func main() {
 			res[spec] = connectSpec(spec)
 		}
 		err = emit(res)
+	case "inotify-hold":
+		err = inotifyHold()
+	case "inotify-one":
+		fd, ierr := unix.InotifyInit1(unix.IN_CLOEXEC)
+		if ierr == nil {
+			unix.Close(fd)
+		}
+		fmt.Println(errWord(ierr))
 	case "status":
 		var st profile.Status
 		if st, err = profile.ReadStatus(0); err == nil {
@@ -651,4 +659,17 @@ func connectSpec(spec string) string {
 		return errWord(unix.Sendto(fd, []byte("x"), 0, sa))
 	}
 	return errWord(unix.Connect(fd, sa))
+}
+
+// inotifyHold makes inotify instances until the kernel refuses (at most
+// 100000), prints how many, and holds them until killed.
+func inotifyHold() error {
+	n := 0
+	for ; n < 100000; n++ {
+		if _, err := unix.InotifyInit1(unix.IN_CLOEXEC); err != nil {
+			break
+		}
+	}
+	fmt.Println(n)
+	select {}
 }
