@@ -448,7 +448,8 @@ func TestLogsJailIdentity(t *testing.T) {
 	waitUntil(t, 20*time.Second, "both jails' lines", func() bool {
 		// jinit's "started" line about victim may come after victim's own.
 		gotB := slices.ContainsFunc(h.storeLines("jb", "victim"), func(l logs.Line) bool { return string(l.Text) == "hello-b" })
-		return gotB && bytes.Contains([]byte(h.lastText("ja", "forger")), []byte("jb victim"))
+		gotA := slices.ContainsFunc(h.storeLines("ja", "forger"), func(l logs.Line) bool { return bytes.Contains(l.Text, []byte("jb victim")) })
+		return gotB && gotA
 	})
 	for _, l := range h.storeLines("jb", "victim") {
 		if bytes.Contains(l.Text, []byte("forged")) {
