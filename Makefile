@@ -16,6 +16,7 @@ all: build
 build:
 	$(GOFLAGS_B) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/jinit ./jinit
 	$(GOFLAGS_B) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/jailctl ./jailctl
+	$(GOFLAGS_B) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/jails-collector ./jailctl/collectord
 	ln -sf jailctl $(BIN)/jls
 	ln -sf jailctl $(BIN)/jexec
 
@@ -23,6 +24,7 @@ build:
 cross:
 	for arch in amd64 arm64; do \
 	  GOOS=netbsd GOARCH=$$arch $(GOFLAGS_B) $(GO) build -trimpath -o $(BIN)/netbsd-$$arch/ ./jinit ./jailctl || exit 1; \
+	  GOOS=netbsd GOARCH=$$arch $(GOFLAGS_B) $(GO) build -trimpath -o $(BIN)/netbsd-$$arch/jails-collector ./jailctl/collectord || exit 1; \
 	done
 
 lint:
@@ -77,7 +79,7 @@ MAN8           := jailctl.8 jinit.8
 MAN5           := jail.toml.5 jail-service.5
 INSTALL_DIRS    = $(SBINDIR) $(MANDIR)/man8 $(MANDIR)/man5 $(DATADIR) $(BASHCOMPDIR) \
                   $(ZSHCOMPDIR) $(SYSTEMDUNITDIR) $(RCDDIR)
-INSTALLED       = $(SBINDIR)/jailctl $(SBINDIR)/jinit $(SBINDIR)/jls $(SBINDIR)/jexec \
+INSTALLED       = $(SBINDIR)/jailctl $(SBINDIR)/jinit $(SBINDIR)/jails-collector $(SBINDIR)/jls $(SBINDIR)/jexec \
                   $(MAN8:%=$(MANDIR)/man8/%) $(MANDIR)/man8/jls.8 $(MANDIR)/man8/jexec.8 \
                   $(MAN5:%=$(MANDIR)/man5/%) \
                   $(BASHCOMPDIR)/jailctl $(BASHCOMPDIR)/jls $(BASHCOMPDIR)/jexec \
@@ -85,10 +87,10 @@ INSTALLED       = $(SBINDIR)/jailctl $(SBINDIR)/jinit $(SBINDIR)/jls $(SBINDIR)/
 SUBST           = sed 's|@SBINDIR@|$(SBINDIR)|g'
 D               = $(DESTDIR)
 
-$(BIN)/jailctl $(BIN)/jinit:
-	@test -x $(BIN)/jailctl -a -x $(BIN)/jinit || $(MAKE) build
+$(BIN)/jailctl $(BIN)/jinit $(BIN)/jails-collector:
+	@test -x $(BIN)/jailctl -a -x $(BIN)/jinit -a -x $(BIN)/jails-collector || $(MAKE) build
 
-install: $(BIN)/jailctl $(BIN)/jinit
+install: $(BIN)/jailctl $(BIN)/jinit $(BIN)/jails-collector
 	@set -e; if [ -n "$(D)" ]; then mkdir -p "$(D)"; fi; new=; \
 	for d in $(INSTALL_DIRS); do \
 	  p=; for c in $$(echo "$$d" | tr / ' '); do \
@@ -97,7 +99,7 @@ install: $(BIN)/jailctl $(BIN)/jinit
 	  done; \
 	done; \
 	for p in $$new; do echo "$$p"; done >> "$(D)$(MANIFEST)"
-	install -m 755 $(BIN)/jailctl $(BIN)/jinit "$(D)$(SBINDIR)/"
+	install -m 755 $(BIN)/jailctl $(BIN)/jinit $(BIN)/jails-collector "$(D)$(SBINDIR)/"
 	ln -sf jailctl "$(D)$(SBINDIR)/jls"
 	ln -sf jailctl "$(D)$(SBINDIR)/jexec"
 	cd docs/man && install -m 644 $(MAN8) "$(D)$(MANDIR)/man8/" && install -m 644 $(MAN5) "$(D)$(MANDIR)/man5/"

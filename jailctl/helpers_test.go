@@ -30,7 +30,9 @@ func TestMain(m *testing.M) {
 	}
 	jailctlBin = filepath.Join(dir, "jailctl")
 	jinitBin = filepath.Join(dir, "jinit")
-	for out, pkg := range map[string]string{jailctlBin: ".", jinitBin: "../jinit"} {
+	// `jailctl collector` execs the collector found beside jailctl.
+	collector := filepath.Join(dir, "jails-collector")
+	for out, pkg := range map[string]string{jailctlBin: ".", jinitBin: "../jinit", collector: "./collectord"} {
 		b := exec.Command("go", "build", "-o", out, pkg)
 		b.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if o, err := b.CombinedOutput(); err != nil {

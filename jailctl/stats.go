@@ -11,11 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/jailsproject/jails/logs/telemetry"
+	"github.com/jailsproject/jails/jailctl/metrics"
 )
-
-// The collector serves the metrics endpoints (jailctl collector --listen).
-func init() { registerHTTP = append(registerHTTP, telemetry.Register) }
 
 // defaultCollector is where stats looks for a collector's CPU samples.
 const defaultCollector = "127.0.0.1:9750"
@@ -61,7 +58,7 @@ func cmdStats(ctx context.Context, e *env, args []string) error {
 			// (the request is not read), and close, like the reference's -h.
 			fmt.Fprint(e.stdout, "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nConnection: close\r\n\r\n")
 		}
-		return telemetry.WriteText(e.stdout, jails, time.Now())
+		return metrics.WriteText(e.stdout, jails, time.Now())
 	}
 	printStats(e.stdout, jails, time.Now())
 	return nil
@@ -75,7 +72,7 @@ func envOr(k, def string) string {
 }
 
 // statsSnapshots reads the named jail (which must run) or every running one.
-func (e *env) statsSnapshots(ctx context.Context, names []string, colAddr string) ([]*telemetry.Jail, error) {
+func (e *env) statsSnapshots(ctx context.Context, names []string, colAddr string) ([]*metrics.Jail, error) {
 	if len(names) == 1 {
 		if err := e.st.MustExist(names[0]); err != nil {
 			return nil, err
@@ -86,16 +83,16 @@ func (e *env) statsSnapshots(ctx context.Context, names []string, colAddr string
 	}
 	fromCol := collectorCPU(ctx, colAddr, names)
 	local := e.sampleCPU(names, fromCol)
-	var jails []*telemetry.Jail
+	var jails []*metrics.Jail
 	if len(names) == 1 {
-		j, err := telemetry.Snapshot(ctx, e.st, names[0], telemetry.Options{})
+		j, err := metrics.Snapshot(ctx, e.st, names[0], metrics.Options{})
 		if err != nil {
 			return nil, err
 		}
-		jails = []*telemetry.Jail{j}
+		jails = []*metrics.Jail{j}
 	} else {
 		var err error
-		if jails, err = telemetry.SnapshotAll(ctx, e.st, telemetry.Options{}); err != nil {
+		if jails, err = metrics.SnapshotAll(ctx, e.st, metrics.Options{}); err != nil {
 			return nil, err
 		}
 	}
@@ -149,7 +146,7 @@ func collectorCPU(ctx context.Context, addr string, names []string) map[string]c
 // jails_jail_start_time_seconds out of an exposition; a malformed one
 // gives what was read before the bad line.
 func parseCollectorCPU(r io.Reader, out map[string]colCPU) {
-	samples, _ := telemetry.ReadSamples(r, "jails_jail_start_time_seconds", "jails_jail_cpu_usage_ratio")
+	samples, _ := metrics.ReadSamples(r, "jails_jail_start_time_seconds", "jails_jail_cpu_usage_ratio")
 	for _, m := range samples {
 		jail, v := m.Labels["jail"], m.Value
 		c := out[jail]
@@ -191,7 +188,7 @@ func (e *env) sampleCPU(names []string, have map[string]colCPU) map[string]*floa
 		if c, ok := have[n]; ok && c.cpu1s != nil && c.started.Sub(rt.Started).Abs() < time.Millisecond {
 			continue
 		}
-		if read := telemetry.CPUReader(rt); read != nil {
+		if read := metrics.CPUReader(rt); read != nil {
 			if v, ok := read(); ok {
 				probes[n] = probe{read, v}
 			}
@@ -212,7 +209,7 @@ func (e *env) sampleCPU(names []string, have map[string]colCPU) map[string]*floa
 }
 
 // printStats prints the snapshot table.
-func printStats(w io.Writer, jails []*telemetry.Jail, now time.Time) {
+func printStats(w io.Writer, jails []*metrics.Jail, now time.Time) {
 	if len(jails) == 0 {
 		fmt.Fprintln(w, "no jails running")
 		return

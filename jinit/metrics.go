@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jailsproject/jails/jinit/control"
-	"github.com/jailsproject/jails/logs/telemetry/report"
 	"github.com/jailsproject/jails/services"
 	"golang.org/x/sys/unix"
 )
@@ -77,13 +76,13 @@ func (m *meter) cpu(name string, pgid int, cur float64) float64 {
 	return s.base + s.last
 }
 
-func (m *meter) report(reply services.Reply, now time.Time) *report.Jinit {
+func (m *meter) report(reply services.Reply, now time.Time) *control.Metrics {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	groups, ok := procGroups()
-	rep := &report.Jinit{
+	rep := &control.Metrics{
 		Time: now.UTC(), Started: reply.Stats.Started.UTC(), OrphansReaped: reply.Stats.OrphansReaped,
-		ProcAccounting: ok, Services: make([]report.Service, 0, len(reply.Services)),
+		ProcAccounting: ok, Services: make([]control.ServiceMetrics, 0, len(reply.Services)),
 	}
 	rep.RSSBytes, rep.CPUSeconds = selfUsage()
 	seen := make(map[string]bool, len(reply.Services))
@@ -109,8 +108,8 @@ func (m *meter) report(reply services.Reply, now time.Time) *report.Jinit {
 }
 
 // serviceReport converts the engine's status.
-func serviceReport(st services.Status) report.Service {
-	rs := report.Service{
+func serviceReport(st services.Status) control.ServiceMetrics {
+	rs := control.ServiceMetrics{
 		Name: st.Name, State: st.State, Ready: st.Ready, Pid: st.Pid,
 		Since: st.Since.UTC(), Restarts: st.Restarts,
 	}
@@ -119,7 +118,7 @@ func serviceReport(st services.Status) report.Service {
 		rs.Up = st.Pid > 0
 	}
 	if le := st.LastExit; le != nil {
-		rs.LastExit = &report.Exit{Code: le.Code}
+		rs.LastExit = &control.ExitMetrics{Code: le.Code}
 		if le.Signal != "" {
 			rs.LastExit.SignalName = le.Signal
 			rs.LastExit.Signal = int(unix.SignalNum(le.Signal))
@@ -129,13 +128,13 @@ func serviceReport(st services.Status) report.Service {
 }
 
 // addLogCounters adds the capture's per-service counters and buffer state.
-func addLogCounters(rep *report.Jinit, c *Capture) {
+func addLogCounters(rep *control.Metrics, c *Capture) {
 	st := c.BufferStats()
-	rep.LogBuffer = &report.LogBuffer{UsedBytes: st.Used, LimitBytes: st.Limit, Subscribed: st.Subscribed}
+	rep.LogBuffer = &control.LogBufferMetrics{UsedBytes: st.Used, LimitBytes: st.Limit, Subscribed: st.Subscribed}
 	counters := c.Counters()
 	for i := range rep.Services {
 		lc := counters[rep.Services[i].Name] // zero until the service has written
-		rep.Services[i].Logs = &report.Logs{
+		rep.Services[i].Logs = &control.LogMetrics{
 			Lines: lc.Lines, Bytes: lc.Bytes, Dropped: lc.Dropped,
 			BlockedSeconds: float64(lc.BlockedNS) / 1e9,
 		}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/jailsproject/jails/jinit/control"
-	"github.com/jailsproject/jails/logs/telemetry/report"
 	"github.com/jailsproject/jails/services"
 )
 
@@ -93,7 +92,7 @@ exec sleep 1000`, done), "")
 		s.wait(30 * time.Second)
 	})
 	waitFor(t, 60*time.Second, "the burner", func() bool { _, err := os.Stat(done); return err == nil })
-	var rep *report.Jinit
+	var rep *control.Metrics
 	waitFor(t, 30*time.Second, "32 MiB resident in mem", func() bool {
 		rep = metrics(t, s)
 		return svc(t, rep, "mem").RSSBytes > 32<<20
@@ -141,7 +140,7 @@ exec sleep 1000`, done), "")
 	}
 }
 
-func metrics(t *testing.T, s *supervisor) *report.Jinit {
+func metrics(t *testing.T, s *supervisor) *control.Metrics {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -149,14 +148,14 @@ func metrics(t *testing.T, s *supervisor) *report.Jinit {
 	if err != nil {
 		t.Fatalf("metrics: %v", err)
 	}
-	rep, err := report.Decode(resp.Data)
+	rep, err := control.DecodeMetrics(resp.Data)
 	if err != nil {
 		t.Fatalf("%v: %s", err, resp.Data)
 	}
 	return rep
 }
 
-func svc(t *testing.T, rep *report.Jinit, name string) report.Service {
+func svc(t *testing.T, rep *control.Metrics, name string) control.ServiceMetrics {
 	t.Helper()
 	for _, s := range rep.Services {
 		if s.Name == name {
@@ -165,5 +164,5 @@ func svc(t *testing.T, rep *report.Jinit, name string) report.Service {
 	}
 	b, _ := json.Marshal(rep)
 	t.Fatalf("no service %s in %s", name, b)
-	return report.Service{}
+	return control.ServiceMetrics{}
 }

@@ -103,6 +103,28 @@ type Usage struct {
 	MemLimit  int64         `json:"mem_limit_bytes,omitempty"`
 	PidsLimit int64         `json:"pids_limit,omitempty"`
 	CPULimit  float64       `json:"cpu_limit,omitempty"`
+	// OOMKills counts processes the kernel killed because the jail hit
+	// its memory limit. OOMKnown and ThrottleKnown say the figures were
+	// read: a host without the files leaves them out rather than at 0.
+	OOMKills      int64 `json:"oom_kills"`
+	OOMKnown      bool  `json:"oom_known"`
+	ThrottleKnown bool  `json:"throttle_known"`
+	// CPUPeriods and CPUThrottled count the CPU limit's enforcement
+	// periods, and those in which the jail was throttled for ThrottledTime.
+	CPUPeriods    int64         `json:"cpu_periods"`
+	CPUThrottled  int64         `json:"cpu_throttled_periods"`
+	ThrottledTime time.Duration `json:"cpu_throttled_ns"`
+	// Pressure is the time the jail's tasks were stalled (PSI), by
+	// resource; nil where the kernel has no PSI.
+	Pressure *Pressure `json:"pressure,omitempty"`
+}
+
+// Pressure is pressure-stall information: for each resource, the time
+// some of the jail's tasks waited for it, and (Full) the time all of its
+// runnable tasks did at once (there is no Full for the CPU of a cgroup at
+// the root level, where the kernel reports it as 0).
+type Pressure struct {
+	CPU, CPUFull, Memory, MemoryFull, IO, IOFull time.Duration
 }
 
 // jinitArgs is jinit's command line in the jail.

@@ -1,17 +1,16 @@
 // Package collector is the host's log collector: it finds the running
-// jails of a jails instance, subscribes to each jinit's log stream over the
-// jail's host-side control socket and writes the records to the store
-// (package logs), acknowledging them once they are checkpointed.
+// jails of a jails instance (Jails), subscribes to each one's log stream
+// and writes the records to the store (package logs), acknowledging them
+// once they are checkpointed.
 //
-// A jail's identity is the socket the collector connected to
-// (<run>/NAME/control.sock, which nothing inside a jail can reach); the
-// records carry service names only, so nothing a jail sends can put a line
-// under another jail.
+// A jail's identity is the stream the collector subscribed to (on the
+// host, the jail's host-side control socket, which nothing inside a jail
+// can reach); the records carry service names only, so nothing a jail
+// sends can put a line under another jail.
 package collector
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,13 +20,12 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/jailsproject/jails/jailctl/store"
 	"github.com/jailsproject/jails/logs"
 )
 
 // Config configures a Collector.
 type Config struct {
-	Store *store.Store
+	Jails Jails
 	Log   hclog.Logger
 	// Rotation and retention, unless a jail's definition sets its own.
 	Defaults logs.StoreConfig
@@ -37,6 +35,8 @@ type Config struct {
 	Poll time.Duration
 	// Retry is the pause before reconnecting to a jail (250 ms).
 	Retry time.Duration
+	// Report is how often a store that keeps failing is reported (1 min).
+	Report time.Duration
 }
 
 // Collector collects the logs of every running jail of a store.
@@ -58,6 +58,14 @@ type JailStats struct {
 	Bytes     uint64 `json:"bytes"`   // their text bytes
 	Batches   uint64 `json:"batches"`
 	Reconnect uint64 `json:"reconnects"`
+	// StoreErrors counts batches the store could not take (they are
+	// stored again from the checkpoint once it can); StoreFull is set
+	// while the last of them failed for want of space, since FullSince.
+	StoreErrors uint64    `json:"store_errors"`
+	StoreFull   bool      `json:"store_full"`
+	FullSince   time.Time `json:"full_since,omitzero"`
+	LastError   string    `json:"last_error,omitempty"`
+	reported    time.Time // when a failure was last logged
 }
 
 // New makes a collector.
@@ -71,6 +79,9 @@ func New(cfg Config) *Collector {
 	if cfg.Retry <= 0 {
 		cfg.Retry = 250 * time.Millisecond
 	}
+	if cfg.Report <= 0 {
+		cfg.Report = time.Minute
+	}
 	return &Collector{cfg: cfg, log: cfg.Log, sessions: map[string]*JailStats{}}
 }
 
@@ -82,7 +93,7 @@ func (c *Collector) Run(ctx context.Context) error {
 		return err
 	}
 	defer unlock()
-	c.log.Info("collecting", "run", c.cfg.Store.Run, "log", c.cfg.Store.Log)
+	c.log.Info("collecting", "log", c.cfg.Jails.LogRoot())
 	c.endStale()
 	t := time.NewTicker(c.cfg.Poll)
 	defer t.Stop()
@@ -99,38 +110,30 @@ func (c *Collector) Run(ctx context.Context) error {
 
 // lock takes <log>/.collector.lock for the lifetime of the collector.
 func (c *Collector) lock() (func(), error) {
-	if err := os.MkdirAll(c.cfg.Store.Log, 0o755); err != nil {
+	root := c.cfg.Jails.LogRoot()
+	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("create log directory: %w", err)
 	}
-	p := filepath.Join(c.cfg.Store.Log, ".collector.lock")
+	p := filepath.Join(root, ".collector.lock")
 	f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", p, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("another collector is running for %s (%s is locked)", c.cfg.Store.Log, p)
+		return nil, fmt.Errorf("another collector is running for %s (%s is locked)", root, p)
 	}
 	return func() { f.Close() }, nil
 }
 
-// scan starts a session for every jail with a control socket and none yet.
+// scan starts a session for every running jail with none yet.
 func (c *Collector) scan(ctx context.Context) {
-	ents, err := os.ReadDir(c.cfg.Store.Run)
+	names, err := c.cfg.Jails.Running()
 	if err != nil {
-		if !errors.Is(err, os.ErrNotExist) {
-			c.log.Warn("scan for jails", "error", err)
-		}
+		c.log.Warn("scan for jails", "error", err)
 		return
 	}
-	for _, e := range ents {
-		name := e.Name()
-		if !e.IsDir() || store.ValidName(name) != nil {
-			continue
-		}
-		if _, err := os.Stat(c.cfg.Store.SockPath(name)); err != nil {
-			continue
-		}
+	for _, name := range names {
 		c.mu.Lock()
 		_, busy := c.sessions[name]
 		if !busy {
@@ -147,19 +150,15 @@ func (c *Collector) scan(ctx context.Context) {
 // endStale records the end of streams whose jail stopped while no
 // collector ran.
 func (c *Collector) endStale() {
-	ents, err := os.ReadDir(c.cfg.Store.Log)
+	names, err := c.cfg.Jails.Collected()
 	if err != nil {
 		return
 	}
-	for _, e := range ents {
-		name := e.Name()
-		if !e.IsDir() || store.ValidName(name) != nil || !logs.HasCheckpoint(c.cfg.Store.LogDir(name)) {
-			continue
-		}
-		if _, err := os.Stat(c.cfg.Store.SockPath(name)); err == nil {
+	for _, name := range names {
+		if !logs.HasCheckpoint(c.cfg.Jails.LogDir(name)) || c.cfg.Jails.Alive(name) {
 			continue // running: the session decides
 		}
-		js, err := logs.OpenJail(c.cfg.Store.LogDir(name), c.storeConfig(name))
+		js, err := logs.OpenJail(c.cfg.Jails.LogDir(name), c.storeConfig(name))
 		if err != nil {
 			c.log.Warn("open log store", "jail", name, "error", err)
 			continue
@@ -173,16 +172,7 @@ func (c *Collector) endStale() {
 
 // storeConfig is the rotation of a jail: its definition's, else the default.
 func (c *Collector) storeConfig(name string) logs.StoreConfig {
-	cfg := c.cfg.Defaults
-	if r, err := store.LoadDef(c.cfg.Store.DefPath(name)); err == nil {
-		if r.LogRotateSize > 0 {
-			cfg.RotateSize = r.LogRotateSize
-		}
-		if r.Def.Logs.Keep > 0 {
-			cfg.Keep = r.Def.Logs.Keep
-		}
-	}
-	return cfg
+	return c.cfg.Jails.StoreConfig(name, c.cfg.Defaults)
 }
 
 // endStream writes how the store's current stream ended, from the jail's
@@ -193,8 +183,8 @@ func (c *Collector) endStream(name string, js *logs.JailStore) {
 		return
 	}
 	at, reason := time.Now(), "unknown: the jail was gone when the collector looked"
-	if l := c.cfg.Store.ReadLast(name); l != nil && !l.At.Before(cp.Started) {
-		at, reason = l.At, l.Reason
+	if lat, lreason, ok := c.cfg.Jails.LastExit(name); ok && !lat.Before(cp.Started) {
+		at, reason = lat, lreason
 	}
 	ev := "jinit-exit"
 	if reason == "stopped" {

@@ -2,68 +2,163 @@ package collector
 
 import (
 	"context"
-	"encoding/json"
-	"net"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/jailsproject/jails/jailctl/store"
-	"github.com/jailsproject/jails/jinit/control"
 	"github.com/jailsproject/jails/logs"
 )
 
-// fakeJinit serves the log stream of a buffer on a jail's control socket,
-// with the code jinit uses (control.ServeLogs), without a jail.
+// fakeJails is a jails instance without jails: each running jail is a log
+// buffer (the one jinit uses) whose stream the collector subscribes to
+// directly; the wire between them is tested by jailctl's log tests.
+type fakeJails struct {
+	root string
+	mu   sync.Mutex
+	run  map[string]*fakeJinit
+	last map[string]lastExit
+	subs map[string]int
+}
+
+type lastExit struct {
+	at     time.Time
+	reason string
+}
+
+func newJails(t *testing.T) *fakeJails {
+	return &fakeJails{root: t.TempDir(), run: map[string]*fakeJinit{}, last: map[string]lastExit{}, subs: map[string]int{}}
+}
+
+func (f *fakeJails) Running() ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for n := range f.run {
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func (f *fakeJails) Alive(name string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.run[name] != nil
+}
+
+func (f *fakeJails) LogRoot() string           { return f.root }
+func (f *fakeJails) LogDir(name string) string { return filepath.Join(f.root, name) }
+
+func (f *fakeJails) Collected() ([]string, error) {
+	ents, err := os.ReadDir(f.root)
+	var out []string
+	for _, e := range ents {
+		if e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	return out, err
+}
+
+func (f *fakeJails) StoreConfig(_ string, def logs.StoreConfig) logs.StoreConfig { return def }
+
+func (f *fakeJails) LastExit(name string) (time.Time, string, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	l, ok := f.last[name]
+	return l.at, l.reason, ok
+}
+
+func (f *fakeJails) Started(string) time.Time { return time.Time{} }
+
+func (f *fakeJails) Subscribe(ctx context.Context, name string, cp logs.Checkpoint) (Stream, error) {
+	f.mu.Lock()
+	j := f.run[name]
+	f.subs[name]++
+	f.mu.Unlock()
+	if j == nil {
+		return nil, errors.New("not running")
+	}
+	return j.subscribe(cp)
+}
+
+func (f *fakeJails) subscriptions(name string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.subs[name]
+}
+
+// fakeJinit is one running jail: its log buffer, or a fixed stream.
 type fakeJinit struct {
 	buf    *logs.Buffer
+	fixed  func() Stream
+	ctx    context.Context
 	cancel context.CancelFunc
-	done   chan struct{}
 }
 
-type noHandler struct{}
-
-func (noHandler) Handle(context.Context, control.Request) control.Response {
-	return control.Response{Error: "not here"}
-}
-
-func (f *fakeJinit) Stream(ctx context.Context, req control.Request, conn *control.Conn) error {
-	return control.ServeLogs(ctx, f.buf, req, conn)
-}
-
-func startJinit(t *testing.T, st *store.Store, jail, boot string) *fakeJinit {
-	t.Helper()
-	os.MkdirAll(st.RunDir(jail), 0o700)
-	os.MkdirAll(st.JailDir(jail), 0o700) // for last-exit.json
-	ln, err := net.Listen("unix", st.SockPath(jail))
-	if err != nil {
-		t.Fatal(err)
+func (j *fakeJinit) subscribe(cp logs.Checkpoint) (Stream, error) {
+	if j.fixed != nil {
+		return j.fixed(), nil
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	f := &fakeJinit{buf: logs.NewBuffer(logs.BufferConfig{Boot: boot}), cancel: cancel, done: make(chan struct{})}
-	srv := &control.Server{Handler: noHandler{}, Streamer: f}
-	go func() { srv.Serve(ctx, ln); close(f.done) }()
-	t.Cleanup(f.stop)
-	return f
+	gen, _ := j.buf.Subscribe(cp.Boot, cp.Seq)
+	ctx, cancel := context.WithCancel(j.ctx)
+	return &bufStream{buf: j.buf, gen: gen, ctx: ctx, cancel: cancel}, nil
 }
 
-func (f *fakeJinit) write(svc string, lines ...string) {
-	src := f.buf.Source(svc, logs.Stdout)
-	src.Feed(time.Now().UnixNano(), []byte(strings.Join(lines, "\n")+"\n"))
-	f.buf.Kick()
+// bufStream is a subscription to a buffer, as jinit serves it.
+type bufStream struct {
+	buf    *logs.Buffer
+	gen    uint64
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
-func (f *fakeJinit) stop() {
-	f.cancel()
-	<-f.done
+func (s *bufStream) Boot() string { return s.buf.Boot() }
+func (s *bufStream) Next(*[]byte) ([]byte, error) {
+	return s.buf.Next(s.ctx, s.gen, logs.DefaultBatch)
+}
+func (s *bufStream) Ack(seq uint64) error { s.buf.Ack(seq); return nil }
+func (s *bufStream) Close() error {
+	s.cancel()
+	s.buf.Unsubscribe(s.gen)
+	return nil
 }
 
-func runCollector(t *testing.T, st *store.Store) (stop func()) {
+func startJinit(t *testing.T, jails *fakeJails, jail, boot string) *fakeJinit {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	c := New(Config{Store: st, Poll: 20 * time.Millisecond, Retry: 20 * time.Millisecond})
+	j := &fakeJinit{buf: logs.NewBuffer(logs.BufferConfig{Boot: boot}), ctx: ctx, cancel: cancel}
+	jails.mu.Lock()
+	jails.run[jail] = j
+	jails.mu.Unlock()
+	t.Cleanup(cancel)
+	return j
+}
+
+func (j *fakeJinit) write(svc string, lines ...string) {
+	src := j.buf.Source(svc, logs.Stdout)
+	src.Feed(time.Now().UnixNano(), []byte(strings.Join(lines, "\n")+"\n"))
+	j.buf.Kick()
+}
+
+// stopJinit ends a jail's run with the reason its keeper would record.
+func (f *fakeJails) stopJinit(jail, reason string) {
+	f.mu.Lock()
+	j := f.run[jail]
+	delete(f.run, jail)
+	f.last[jail] = lastExit{time.Now(), reason}
+	f.mu.Unlock()
+	j.cancel()
+}
+
+func runCollector(t *testing.T, jails Jails) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	c := New(Config{Jails: jails, Poll: 20 * time.Millisecond, Retry: 20 * time.Millisecond})
 	done := make(chan error)
 	go func() { done <- c.Run(ctx) }()
 	return func() {
@@ -83,8 +178,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func stored(st *store.Store, jail, svc string) []string {
-	dir := st.LogDir(jail)
+func stored(jails Jails, jail, svc string) []string {
+	dir := jails.LogDir(jail)
 	r, err := logs.NewServiceReader(dir, svc, time.Time{}, logs.Snapshot(dir, svc))
 	if err != nil {
 		return nil
@@ -102,21 +197,19 @@ func stored(st *store.Store, jail, svc string) []string {
 // new one's start are in the audit log, and both streams' lines are kept.
 // A second collector on the same store is refused.
 func TestCollectorAcrossJailRestart(t *testing.T) {
-	st := store.NewStore(t.TempDir())
+	st := newJails(t)
 	j := startJinit(t, st, "j1", "boot-1")
 	j.write("web", "one", "two")
 	stop := runCollector(t, st)
 	waitFor(t, "the first lines", func() bool { return len(stored(st, "j1", "web")) == 2 })
 
-	c2 := New(Config{Store: st})
+	c2 := New(Config{Jails: st})
 	if err := c2.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "another collector") {
 		t.Fatalf("a second collector: %v", err)
 	}
 	stop()
 
-	j.stop()
-	os.RemoveAll(st.RunDir("j1"))
-	st.WriteLast("j1", "jinit exited with status 1")
+	st.stopJinit("j1", "jinit exited with status 1")
 	j = startJinit(t, st, "j1", "boot-2")
 	j.write("web", "three")
 	stop = runCollector(t, st)
@@ -124,9 +217,7 @@ func TestCollectorAcrossJailRestart(t *testing.T) {
 	j.write("web", "four")
 	waitFor(t, "more of it", func() bool { return len(stored(st, "j1", "web")) == 4 })
 
-	j.stop()
-	os.RemoveAll(st.RunDir("j1"))
-	st.WriteLast("j1", "stopped")
+	st.stopJinit("j1", "stopped")
 	waitFor(t, "the stop in the audit log", func() bool {
 		b, _ := os.ReadFile(filepath.Join(st.LogDir("j1"), logs.AuditName))
 		return strings.Contains(string(b), " stop reason=stopped")
@@ -148,52 +239,36 @@ func TestCollectorAcrossJailRestart(t *testing.T) {
 	}
 }
 
-// A batch that does not decode ends the connection; nothing of it is
-// stored, and the collector reconnects.
-func TestCollectorRefusesBadBatch(t *testing.T) {
-	st := store.NewStore(t.TempDir())
-	os.MkdirAll(st.RunDir("j2"), 0o700)
-	ln, err := net.Listen("unix", st.SockPath("j2"))
-	if err != nil {
-		t.Fatal(err)
+// badStream sends one batch whose service name leaves the jail's directory.
+type badStream struct{ sent bool }
+
+func (s *badStream) Boot() string { return "b" }
+func (s *badStream) Next(*[]byte) ([]byte, error) {
+	if s.sent {
+		return nil, io.EOF // the collector must not ask again
 	}
-	defer ln.Close()
-	conns := make(chan int, 10)
-	go func() {
-		for n := 1; ; n++ {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns <- n
-			go func() {
-				defer c.Close()
-				control.ReadFrame(c, control.MaxFrame) // hello
-				control.WriteJSON(c, control.TypeHello, control.Hello{Proto: control.Version})
-				control.ReadFrame(c, control.MaxFrame) // logs request
-				data, _ := json.Marshal(logs.SubscribeReply{Boot: "b"})
-				control.WriteJSON(c, control.TypeResponse, control.Response{OK: true, Data: data})
-				bad := logs.AppendSegment(logs.AppendBatchHeader(nil, 1, 1), "../etc", 1, []byte("2024-01-01T00:00:00.000000000Z stdout x\n"))
-				control.WriteFrame(c, control.TypeLogs, bad)
-				control.ReadFrame(c, control.MaxFrame)
-			}()
-		}
-	}()
+	s.sent = true
+	return logs.AppendSegment(logs.AppendBatchHeader(nil, 1, 1), "../etc", 1, []byte("2024-01-01T00:00:00.000000000Z stdout F x\n")), nil
+}
+func (s *badStream) Ack(uint64) error { return errors.New("a bad batch was acknowledged") }
+func (s *badStream) Close() error     { return nil }
+
+// A batch that does not decode ends the subscription; nothing of it is
+// stored, and the collector subscribes again.
+func TestCollectorRefusesBadBatch(t *testing.T) {
+	st := newJails(t)
+	j := startJinit(t, st, "j2", "b")
+	j.fixed = func() Stream { return &badStream{} }
 	stop := runCollector(t, st)
 	defer stop()
-	<-conns
-	select {
-	case <-conns:
-	case <-time.After(5 * time.Second):
-		t.Fatal("no reconnection after a bad batch")
-	}
+	waitFor(t, "a second subscription after a bad batch", func() bool { return st.subscriptions("j2") >= 2 })
 	ents, _ := os.ReadDir(st.LogDir("j2"))
 	for _, e := range ents {
 		if e.IsDir() {
 			t.Errorf("%s stored", e.Name())
 		}
 	}
-	if _, err := os.Stat(filepath.Join(st.Log, "etc")); err == nil {
+	if _, err := os.Stat(filepath.Join(st.root, "etc")); err == nil {
 		t.Error("a path outside the jail's directory was created")
 	}
 }

@@ -1,17 +1,11 @@
 package collector
 
 import (
-	"bufio"
 	"context"
-	"encoding/binary"
-	"encoding/json"
-	"fmt"
-	"io"
-	"net"
-	"os"
+	"errors"
+	"syscall"
 	"time"
 
-	"github.com/jailsproject/jails/jinit/control"
 	"github.com/jailsproject/jails/logs"
 )
 
@@ -25,7 +19,7 @@ func (c *Collector) session(ctx context.Context, name string) {
 		c.mu.Unlock()
 	}()
 	log := c.log.With("jail", name)
-	js, err := logs.OpenJail(c.cfg.Store.LogDir(name), c.storeConfig(name))
+	js, err := logs.OpenJail(c.cfg.Jails.LogDir(name), c.storeConfig(name))
 	if err != nil {
 		log.Error("open log store", "error", err)
 		return
@@ -41,7 +35,7 @@ func (c *Collector) session(ctx context.Context, name string) {
 		if ctx.Err() != nil {
 			return
 		}
-		if _, serr := os.Stat(c.cfg.Store.SockPath(name)); serr != nil {
+		if !c.cfg.Jails.Alive(name) {
 			c.jailGone(ctx, name, js)
 			return
 		}
@@ -58,7 +52,7 @@ func (c *Collector) session(ctx context.Context, name string) {
 func (c *Collector) jailGone(ctx context.Context, name string, js *logs.JailStore) {
 	cp := js.Checkpoint()
 	for i := 0; i < 50 && ctx.Err() == nil; i++ {
-		if l := c.cfg.Store.ReadLast(name); l != nil && !l.At.Before(cp.Started) {
+		if at, _, ok := c.cfg.Jails.LastExit(name); ok && !at.Before(cp.Started) {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -69,56 +63,24 @@ func (c *Collector) jailGone(ctx context.Context, name string, js *logs.JailStor
 	c.log.Info("jail stopped", "jail", name)
 }
 
-// stream runs one connection: subscribe after the checkpoint, prepare the
-// store for the stream jinit is on, then store batches and acknowledge
-// each once it is checkpointed.
+// stream runs one subscription: prepare the store for the stream jinit is
+// on, then store batches and acknowledge each once it is checkpointed.
 func (c *Collector) stream(ctx context.Context, name string, js *logs.JailStore) error {
-	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	cl, err := control.Dial(dctx, c.cfg.Store.SockPath(name))
+	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	s, err := c.cfg.Jails.Subscribe(sctx, name, js.Checkpoint())
 	cancel()
 	if err != nil {
 		return err
 	}
-	defer cl.Close()
-	conn, r := cl.Conn()
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer s.Close()
+	stop := context.AfterFunc(ctx, func() { s.Close() })
 	defer stop()
-	reply, err := subscribe(conn, r, js.Checkpoint())
-	if err != nil {
+	if err := c.prepare(name, js, s.Boot()); err != nil {
 		return err
 	}
-	if err := c.prepare(name, js, reply.Boot); err != nil {
-		return err
-	}
-	c.update(name, func(s *JailStats) { s.Connected, s.Boot, s.Seq = true, reply.Boot, js.Checkpoint().Seq })
-	c.log.Debug("log stream subscribed", "jail", name, "boot", reply.Boot, "after", reply.After)
-	return c.receive(name, conn, r, js)
-}
-
-// subscribe sends the "logs" request and reads jinit's answer.
-func subscribe(conn net.Conn, r *bufio.Reader, cp logs.Checkpoint) (logs.SubscribeReply, error) {
-	req := control.Request{ID: 1, Verb: control.VerbLogs, FromSeq: cp.Seq, Boot: cp.Boot}
-	if err := control.WriteJSON(conn, control.TypeRequest, req); err != nil {
-		return logs.SubscribeReply{}, fmt.Errorf("subscribe: %w", err)
-	}
-	conn.SetReadDeadline(time.Now().Add(15 * time.Second))
-	typ, payload, err := control.ReadFrame(r, control.MaxFrame)
-	conn.SetReadDeadline(time.Time{})
-	if err != nil {
-		return logs.SubscribeReply{}, fmt.Errorf("subscribe: %w", err)
-	}
-	var resp control.Response
-	if err := json.Unmarshal(payload, &resp); err != nil {
-		return logs.SubscribeReply{}, fmt.Errorf("subscribe: %w", err)
-	}
-	if typ != control.TypeResponse || !resp.OK {
-		return logs.SubscribeReply{}, fmt.Errorf("subscribe refused: %s", resp.Error)
-	}
-	var rep logs.SubscribeReply
-	if err := json.Unmarshal(resp.Data, &rep); err != nil || rep.Boot == "" {
-		return logs.SubscribeReply{}, fmt.Errorf("subscribe: bad reply %q", resp.Data)
-	}
-	return rep, nil
+	c.update(name, func(st *JailStats) { st.Connected, st.Boot, st.Seq = true, s.Boot(), js.Checkpoint().Seq })
+	c.log.Debug("log stream subscribed", "jail", name, "boot", s.Boot())
+	return c.receive(name, s, js)
 }
 
 // prepare readies the store: the same stream resumes at the checkpoint;
@@ -132,36 +94,30 @@ func (c *Collector) prepare(name string, js *logs.JailStore, boot string) error 
 		return err
 	}
 	c.endStream(name, js)
-	started := time.Now()
-	if rt, err := c.cfg.Store.ReadRuntime(name); err == nil && !rt.Started.IsZero() {
-		started = rt.Started
+	started := c.cfg.Jails.Started(name)
+	if started.IsZero() {
+		started = time.Now()
 	}
 	return js.BeginStream(boot, started)
 }
 
-// receive stores batches until the connection ends.
-func (c *Collector) receive(name string, conn net.Conn, r *bufio.Reader, js *logs.JailStore) error {
+// receive stores batches until the stream ends.
+func (c *Collector) receive(name string, s Stream, js *logs.JailStore) error {
 	var buf []byte
 	for {
-		typ, payload, err := readFrame(r, &buf)
+		payload, err := s.Next(&buf)
 		if err != nil {
 			return err
-		}
-		switch typ {
-		case control.TypeLogs:
-		case control.TypeError:
-			return fmt.Errorf("jinit: %s", payload)
-		default:
-			return fmt.Errorf("unexpected frame type %q in log stream", typ)
 		}
 		bt, err := logs.DecodeBatch(payload)
 		if err == nil {
 			err = js.WriteBatch(&bt)
 		}
 		if err != nil {
-			return err // the next connection rewinds to the checkpoint
+			c.storeFailed(name, err)
+			return err // the next subscription rewinds to the checkpoint
 		}
-		if err := control.WriteFrame(conn, control.TypeAck, logs.EncodeAck(bt.Last)); err != nil {
+		if err := s.Ack(bt.Last); err != nil {
 			return err
 		}
 		var lines, bytes uint64
@@ -172,8 +128,35 @@ func (c *Collector) receive(name string, conn net.Conn, r *bufio.Reader, js *log
 				c.forward(name, &sg)
 			}
 		}
-		c.update(name, func(s *JailStats) { s.Seq = bt.Last; s.Records += lines; s.Bytes += bytes; s.Batches++ })
+		c.update(name, func(s *JailStats) {
+			s.Seq = bt.Last
+			s.Records += lines
+			s.Bytes += bytes
+			s.Batches++
+			if s.StoreFull {
+				c.log.Info("log store writable again", "jail", name, "full_for", time.Since(s.FullSince).Round(time.Second))
+			}
+			s.StoreFull, s.FullSince, s.LastError = false, time.Time{}, ""
+		})
 	}
+}
+
+// storeFailed counts a batch the store did not take, and says so once per
+// Report interval: the collector retries every Retry, and a full disk
+// would otherwise fill the log with the same warning, or go unreported.
+func (c *Collector) storeFailed(name string, err error) {
+	full := errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+	c.update(name, func(s *JailStats) {
+		s.StoreErrors++
+		s.LastError = err.Error()
+		if full && !s.StoreFull {
+			s.StoreFull, s.FullSince = true, time.Now()
+		}
+		if time.Since(s.reported) >= c.cfg.Report {
+			s.reported = time.Now()
+			c.log.Warn("log store failed: the jail's lines wait in jinit's buffer", "jail", name, "full", full, "errors", s.StoreErrors, "error", err)
+		}
+	})
 }
 
 // forward sends a segment's lines to syslog.
@@ -187,25 +170,4 @@ func (c *Collector) forward(jail string, sg *logs.Segment) {
 			c.cfg.Syslog.Send(jail, &logs.Record{Time: l.Time.UnixNano(), Service: sg.Service, Stream: l.Stream, Flags: fl, Text: l.Text})
 		}
 	})
-}
-
-// readFrame reads a frame into a buffer reused from one frame to the next
-// (batches are large; allocating each would keep the GC busy).
-func readFrame(r *bufio.Reader, buf *[]byte) (byte, []byte, error) {
-	var hdr [4]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return 0, nil, err
-	}
-	n := int(binary.BigEndian.Uint32(hdr[:]))
-	if n == 0 || n > control.MaxFrame {
-		return 0, nil, fmt.Errorf("read frame: bad length %d", n)
-	}
-	if cap(*buf) < n {
-		*buf = make([]byte, n)
-	}
-	b := (*buf)[:n]
-	if _, err := io.ReadFull(r, b); err != nil {
-		return 0, nil, fmt.Errorf("read frame: %w", err)
-	}
-	return b[0], b[1:], nil
 }

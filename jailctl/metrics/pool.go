@@ -1,4 +1,4 @@
-package telemetry
+package metrics
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/jailsproject/jails/jinit/control"
-	"github.com/jailsproject/jails/logs/telemetry/report"
 )
 
 // Pool keeps one control connection per running jail between scrapes.
@@ -28,7 +27,7 @@ func NewPool() *Pool { return &Pool{conns: map[string]*pooled{}} }
 
 // report asks the jail's jinit for its metrics over a kept connection,
 // dialling once more if it broke (jinit restarted with the jail).
-func (p *Pool) report(ctx context.Context, name string, started time.Time, sock string) (*report.Jinit, error) {
+func (p *Pool) report(ctx context.Context, name string, started time.Time, sock string) (*control.Metrics, error) {
 	for attempt := 0; ; attempt++ {
 		c, fresh, err := p.get(ctx, name, started, sock)
 		if err != nil {

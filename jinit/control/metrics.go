@@ -1,9 +1,4 @@
-// Package report is the payload of jinit's "metrics" control verb
-// (control.Response.Data): what the supervisor knows about its services
-// and itself. It has no dependencies, so jinit can import it without
-// pulling in the Prometheus client; the host side (package telemetry)
-// turns it into metrics.
-package report
+package control
 
 import (
 	"encoding/json"
@@ -13,8 +8,11 @@ import (
 	"unicode/utf8"
 )
 
-// Jinit is one jail's supervisor telemetry.
-type Jinit struct {
+// Metrics is the payload of the "metrics" verb (Response.Data): what the
+// supervisor knows about its services and itself. It comes from inside a
+// jail, so the host decodes it with DecodeMetrics, which bounds it; the
+// host side (jailctl/metrics) turns it into Prometheus series.
+type Metrics struct {
 	Time          time.Time `json:"time"`    // when jinit took the snapshot
 	Started       time.Time `json:"started"` // when the supervisor started
 	OrphansReaped uint64    `json:"orphans_reaped"`
@@ -25,20 +23,20 @@ type Jinit struct {
 	// the code): the services' CPUSeconds, RSSBytes and Procs are then 0
 	// and must not be exported.
 	ProcAccounting bool `json:"proc_accounting"`
-	// LogBuffer is the jail's log buffer; nil without log capture.
-	LogBuffer *LogBuffer `json:"log_buffer,omitempty"`
-	Services  []Service  `json:"services"`
+	// LogBufferMetrics is the jail's log buffer; nil without log capture.
+	LogBuffer *LogBufferMetrics `json:"log_buffer,omitempty"`
+	Services  []ServiceMetrics  `json:"services"`
 }
 
-// LogBuffer is the state of jinit's bounded log buffer.
-type LogBuffer struct {
+// LogBufferMetrics is the state of jinit's bounded log buffer.
+type LogBufferMetrics struct {
 	UsedBytes  int64 `json:"used_bytes"`  // unsent and unacknowledged records
 	LimitBytes int64 `json:"limit_bytes"` // its bound
 	Subscribed bool  `json:"subscribed"`  // a collector is connected
 }
 
-// Service is one supervised service.
-type Service struct {
+// ServiceMetrics is one supervised service.
+type ServiceMetrics struct {
 	Name     string    `json:"name"`
 	State    string    `json:"state"` // a services.Phase name
 	Up       bool      `json:"up"`    // its run process is alive
@@ -47,27 +45,27 @@ type Service struct {
 	Since    time.Time `json:"since"` // when it entered State
 	Restarts int       `json:"restarts"`
 	// LastExit is how the previous run ended; nil if it never exited.
-	LastExit *Exit `json:"last_exit,omitempty"`
+	LastExit *ExitMetrics `json:"last_exit,omitempty"`
 	// CPUSeconds is the CPU time (user + system) of the service's process
 	// groups since jinit started: the live group plus every earlier run.
 	CPUSeconds float64 `json:"cpu_seconds"`
 	RSSBytes   int64   `json:"rss_bytes"` // resident memory of the live process group
 	Procs      int     `json:"procs"`     // processes in the live process group
-	// Logs are the service's log counters; nil where jinit has no log
+	// LogMetrics are the service's log counters; nil where jinit has no log
 	// capture for it.
-	Logs *Logs `json:"logs,omitempty"`
+	Logs *LogMetrics `json:"logs,omitempty"`
 }
 
-// Exit is how a run ended: Code when it exited, Signal (a number, with
+// ExitMetrics is how a run ended: Code when it exited, Signal (a number, with
 // SignalName its name) when it was killed.
-type Exit struct {
+type ExitMetrics struct {
 	Code       int    `json:"code"`
 	Signal     int    `json:"signal,omitempty"`
 	SignalName string `json:"signal_name,omitempty"`
 }
 
-// Logs are a service's log capture counters, cumulative since jinit started.
-type Logs struct {
+// LogMetrics are a service's log capture counters, cumulative since jinit started.
+type LogMetrics struct {
 	Lines          uint64  `json:"lines"`
 	Bytes          uint64  `json:"bytes"`
 	Dropped        uint64  `json:"dropped"`         // lines dropped (buffer full, drop mode)
@@ -77,22 +75,22 @@ type Logs struct {
 // Bounds on a decoded report: it comes from inside a jail, so a hostile
 // jinit must not make the host allocate or export without limit.
 const (
-	MaxServices = 4096
-	MaxName     = 255
+	MaxMetricsServices = 4096
+	MaxMetricsName     = 255
 )
 
-// Decode parses and checks a report received from a jinit.
-func Decode(b []byte) (*Jinit, error) {
-	var j Jinit
+// DecodeMetrics parses and checks a report received from a jinit.
+func DecodeMetrics(b []byte) (*Metrics, error) {
+	var j Metrics
 	if err := json.Unmarshal(b, &j); err != nil {
 		return nil, fmt.Errorf("decode metrics report: %w", err)
 	}
-	if len(j.Services) > MaxServices {
-		return nil, fmt.Errorf("decode metrics report: %d services, limit %d", len(j.Services), MaxServices)
+	if len(j.Services) > MaxMetricsServices {
+		return nil, fmt.Errorf("decode metrics report: %d services, limit %d", len(j.Services), MaxMetricsServices)
 	}
 	seen := make(map[string]bool, len(j.Services))
 	for _, s := range j.Services {
-		if s.Name == "" || len(s.Name) > MaxName || len(s.State) > MaxName ||
+		if s.Name == "" || len(s.Name) > MaxMetricsName || len(s.State) > MaxMetricsName ||
 			!utf8.ValidString(s.Name) || !utf8.ValidString(s.State) {
 			return nil, errors.New("decode metrics report: service name or state empty, too long or not UTF-8")
 		}

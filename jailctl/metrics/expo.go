@@ -1,4 +1,4 @@
-package telemetry
+package metrics
 
 import (
 	"bufio"
@@ -8,27 +8,27 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 )
 
-// The Prometheus text exposition format (version 0.0.4), written here
-// rather than with client_golang: the families are fixed and every value is
-// a gauge or a counter read at scrape time, which is all this needs, and
-// client_golang with protobuf added 13 ms to the start of every jailctl
-// process (two of them on the path of `jailctl start`) and 6 MB to the
-// resident keeper. The tests check the output with Prometheus's own parser
-// and promtool.
+// The Prometheus text exposition format (version 0.0.4) of `jailctl stats
+// --prometheus`, written here rather than with client_golang, which must
+// not be linked into jailctl (it is on the path of `jailctl start`). The
+// collector's endpoint (jailctl/metrics/prom) encodes the same families
+// with client_golang. The tests check this output with Prometheus's own
+// parser and promtool.
 
-// family is one metric family: its name, help text, type and label names
+// Family is one metric family: its name, help text, type and label names
 // (in the order add takes their values).
-type family struct {
+type Family struct {
 	name, help, typ string
 	labels          []string
 	order           []int // label indexes sorted by name: the written order
 }
 
-func newFamily(name, help, typ string, labels []string) *family {
-	f := &family{name: name, help: help, typ: typ, labels: labels, order: make([]int, len(labels))}
+func newFamily(name, help, typ string, labels []string) *Family {
+	f := &Family{name: name, help: help, typ: typ, labels: labels, order: make([]int, len(labels))}
 	for i := range f.order {
 		f.order[i] = i
 	}
@@ -36,11 +36,11 @@ func newFamily(name, help, typ string, labels []string) *family {
 	return f
 }
 
-func gaugeFamily(name, help string, labels ...string) *family {
+func gaugeFamily(name, help string, labels ...string) *Family {
 	return newFamily(name, help, "gauge", labels)
 }
 
-func counterFamily(name, help string, labels ...string) *family {
+func counterFamily(name, help string, labels ...string) *Family {
 	return newFamily(name, help, "counter", labels)
 }
 
@@ -53,18 +53,18 @@ type sample struct {
 // several goroutines.
 type exposition struct {
 	mu      sync.Mutex
-	samples map[*family][]sample
+	samples map[*Family][]sample
 	seen    map[string]bool
 }
 
 func newExposition() *exposition {
-	return &exposition{samples: map[*family][]sample{}, seen: map[string]bool{}}
+	return &exposition{samples: map[*Family][]sample{}, seen: map[string]bool{}}
 }
 
 // add records one sample. A sample a hostile jinit made invalid (label
 // values that are not UTF-8, the wrong number of them, or a series already
 // recorded) is dropped rather than failing the scrape.
-func (x *exposition) add(f *family, v float64, labels ...string) {
+func (x *exposition) Add(f *Family, v float64, _ time.Time, labels ...string) {
 	if len(labels) != len(f.labels) {
 		return
 	}
@@ -88,11 +88,11 @@ func (x *exposition) add(f *family, v float64, labels ...string) {
 func (x *exposition) WriteTo(w io.Writer) (int64, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	fams := make([]*family, 0, len(x.samples))
+	fams := make([]*Family, 0, len(x.samples))
 	for f := range x.samples {
 		fams = append(fams, f)
 	}
-	slices.SortFunc(fams, func(a, b *family) int { return strings.Compare(a.name, b.name) })
+	slices.SortFunc(fams, func(a, b *Family) int { return strings.Compare(a.name, b.name) })
 	cw := &countWriter{w: w}
 	bw := bufio.NewWriterSize(cw, 32<<10)
 	var line []byte
@@ -125,7 +125,7 @@ func (x *exposition) WriteTo(w io.Writer) (int64, error) {
 	return cw.n, err
 }
 
-func appendSample(b []byte, f *family, s sample) []byte {
+func appendSample(b []byte, f *Family, s sample) []byte {
 	b = append(b, f.name...)
 	if len(f.labels) > 0 {
 		b = append(b, '{')
@@ -184,4 +184,20 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// Name, Help and Labels describe the family; Counter says whether it is a
+// counter (else a gauge).
+func (f *Family) Name() string     { return f.name }
+func (f *Family) Help() string     { return f.help }
+func (f *Family) Labels() []string { return f.labels }
+func (f *Family) Counter() bool    { return f.typ == "counter" }
+
+// Families are every family a jail's snapshot is exported as.
+func Families() []*Family { return allFamilies }
+
+// Sink receives the samples of a scrape, possibly from several goroutines.
+// created is when a counter started counting (zero for gauges).
+type Sink interface {
+	Add(f *Family, v float64, created time.Time, labels ...string)
 }

@@ -1,4 +1,4 @@
-package telemetry
+package metrics
 
 import (
 	"context"
@@ -6,7 +6,8 @@ import (
 	"time"
 
 	"github.com/jailsproject/jails/jailctl/store"
-	"github.com/jailsproject/jails/logs/telemetry/report"
+	"github.com/jailsproject/jails/jinit/control"
+	"github.com/jailsproject/jails/kmod"
 )
 
 // Metric families; docs/METRICS.md describes each (keep them in step:
@@ -28,6 +29,13 @@ var (
 	famMemLimit  = gaugeFamily("jails_jail_memory_limit_bytes", "The jail's memory limit; absent when unlimited.", jailL...)
 	famPidsLimit = gaugeFamily("jails_jail_pids_limit", "The jail's limit on tasks; absent when unlimited.", jailL...)
 	famCPULimit  = gaugeFamily("jails_jail_cpu_limit_ratio", "The jail's CPU limit in CPUs (CPU seconds per second); absent when unlimited.", jailL...)
+
+	famOOM          = counterFamily("jails_jail_oom_kills_total", "Processes of the jail the kernel killed because the jail reached its memory limit.", jailL...)
+	famCPUPeriods   = counterFamily("jails_jail_cpu_periods_total", "Enforcement periods of the jail's CPU limit that have elapsed.", jailL...)
+	famThrottled    = counterFamily("jails_jail_cpu_throttled_periods_total", "Periods in which the jail used up its CPU limit and was throttled.", jailL...)
+	famThrottledSec = counterFamily("jails_jail_cpu_throttled_seconds_total", "Time the jail's tasks were held back by its CPU limit.", jailL...)
+	famPSIWaiting   = counterFamily("jails_jail_pressure_waiting_seconds_total", "Time some of the jail's tasks were stalled waiting for the resource (pressure-stall information, some).", "jail", "resource")
+	famPSIStalled   = counterFamily("jails_jail_pressure_stalled_seconds_total", "Time all of the jail's runnable tasks were stalled on the resource at once (pressure-stall information, full).", "jail", "resource")
 
 	famJinitUp      = gaugeFamily("jails_jinit_up", "1 if the jail's jinit answered the metrics request of this scrape, else 0.", jailL...)
 	famOrphans      = counterFamily("jails_jinit_orphans_reaped_total", "Orphaned processes reaped by the jail's jinit (PID 1).", jailL...)
@@ -52,25 +60,26 @@ var (
 	famLogDropped  = counterFamily("jails_service_log_dropped_lines_total", "Log lines of the service dropped because jinit's buffer was full (drop mode).", serviceL...)
 	famLogBlocked  = counterFamily("jails_service_log_blocked_seconds_total", "Time the service's output was left unread because jinit's log buffer was full (backpressure).", serviceL...)
 
-	allFamilies = []*family{
+	allFamilies = []*Family{
 		famRunning, famInfo, famStart, famUptime, famCPU, famCPURecent, famProcs, famTasks, famMem,
-		famMemLimit, famPidsLimit, famCPULimit, famJinitUp, famOrphans, famJinitMem, famJinitCPU,
+		famMemLimit, famPidsLimit, famCPULimit, famOOM, famCPUPeriods, famThrottled, famThrottledSec,
+		famPSIWaiting, famPSIStalled, famJinitUp, famOrphans, famJinitMem, famJinitCPU,
 		famLogBuf, famLogBufLimit, famLogConnected, famSvcUp, famSvcReady, famSvcState, famSvcRestarts,
 		famSvcUptime, famSvcExitCode, famSvcExitSig, famSvcCPU, famSvcMem, famSvcProcs,
 		famLogLines, famLogBytes, famLogDropped, famLogBlocked,
 	}
 )
 
-// collectLive reads every running jail into x, each jail as soon as it is
+// CollectLive reads every running jail into x, each jail as soon as it is
 // read, so encoding overlaps with waiting for the other jails' jinit.
-func collectLive(ctx context.Context, st *store.Store, o Options, x *exposition) error {
+func CollectLive(ctx context.Context, st *store.Store, o Options, x Sink) error {
 	names, err := st.Names()
 	if err != nil {
 		return err
 	}
-	e := emitter{x}
+	e := emitter{x: x}
 	now := time.Now()
-	live := eachJail(ctx, st, names, o, func(_ int, j *Jail) { e.jail(j, now) })
+	live := eachJail(ctx, st, names, o, func(_ int, j *Jail) { emitter{x, j.Started}.jail(j, now) })
 	e.gauge(famRunning, float64(len(live)))
 	if o.Pool != nil {
 		o.Pool.keepOnly(live)
@@ -81,23 +90,29 @@ func collectLive(ctx context.Context, st *store.Store, o Options, x *exposition)
 	return nil
 }
 
-// collectSnapshots adds fixed snapshots taken by the caller for this
+// CollectSnapshots adds fixed snapshots taken by the caller for this
 // scrape; withHost adds the host-wide families (jails_running).
-func collectSnapshots(x *exposition, jails []*Jail, now time.Time, withHost bool) {
-	e := emitter{x}
+func CollectSnapshots(x Sink, jails []*Jail, now time.Time, withHost bool) {
+	e := emitter{x: x}
 	if withHost {
 		e.gauge(famRunning, float64(len(jails)))
 	}
 	for _, j := range jails {
-		e.jail(j, now)
+		emitter{x, j.Started}.jail(j, now)
 	}
 }
 
-type emitter struct{ x *exposition }
+// emitter adds one jail's samples; its counters started with the jail.
+type emitter struct {
+	x       Sink
+	created time.Time
+}
 
-func (e emitter) gauge(f *family, v float64, labels ...string) { e.x.add(f, v, labels...) }
+func (e emitter) gauge(f *Family, v float64, labels ...string) { e.x.Add(f, v, time.Time{}, labels...) }
 
-func (e emitter) counter(f *family, v float64, labels ...string) { e.x.add(f, max(v, 0), labels...) }
+func (e emitter) counter(f *Family, v float64, labels ...string) {
+	e.x.Add(f, max(v, 0), e.created, labels...)
+}
 
 func b2f(b bool) float64 {
 	if b {
@@ -125,6 +140,7 @@ func (e emitter) jail(j *Jail, now time.Time) {
 			e.gauge(famTasks, float64(u.Tasks), n)
 		}
 		e.gauge(famMem, float64(u.MemBytes), n)
+		e.limits(n, &u)
 	}
 	if lim := firstNonZero(u.MemLimit, j.Limits.MemoryBytes); lim > 0 {
 		e.gauge(famMemLimit, float64(lim), n)
@@ -141,6 +157,27 @@ func (e emitter) jail(j *Jail, now time.Time) {
 	}
 }
 
+// limits adds what the kernel did to enforce the jail's limits.
+func (e emitter) limits(n string, u *kmod.Usage) {
+	if u.OOMKnown {
+		e.counter(famOOM, float64(u.OOMKills), n)
+	}
+	if u.ThrottleKnown {
+		e.counter(famCPUPeriods, float64(u.CPUPeriods), n)
+		e.counter(famThrottled, float64(u.CPUThrottled), n)
+		e.counter(famThrottledSec, u.ThrottledTime.Seconds(), n)
+	}
+	if p := u.Pressure; p != nil {
+		for _, r := range []struct {
+			name       string
+			some, full time.Duration
+		}{{"cpu", p.CPU, p.CPUFull}, {"memory", p.Memory, p.MemoryFull}, {"io", p.IO, p.IOFull}} {
+			e.counter(famPSIWaiting, r.some.Seconds(), n, r.name)
+			e.counter(famPSIStalled, r.full.Seconds(), n, r.name)
+		}
+	}
+}
+
 func firstNonZero(a, b int64) int64 {
 	if a > 0 {
 		return a
@@ -148,7 +185,7 @@ func firstNonZero(a, b int64) int64 {
 	return b
 }
 
-func (e emitter) jinit(n string, r *report.Jinit) {
+func (e emitter) jinit(n string, r *control.Metrics) {
 	e.counter(famOrphans, float64(r.OrphansReaped), n)
 	e.gauge(famJinitMem, float64(r.RSSBytes), n)
 	e.counter(famJinitCPU, r.CPUSeconds, n)
@@ -162,7 +199,7 @@ func (e emitter) jinit(n string, r *report.Jinit) {
 	}
 }
 
-func (e emitter) service(n string, r *report.Jinit, s report.Service) {
+func (e emitter) service(n string, r *control.Metrics, s control.ServiceMetrics) {
 	e.gauge(famSvcUp, b2f(s.Up), n, s.Name)
 	e.gauge(famSvcReady, b2f(s.Ready && s.Up), n, s.Name)
 	// One series, for the current state only: a full state set (a 0 for

@@ -5,7 +5,7 @@
 // moment: a stopped or destroyed jail leaves no series behind. The one
 // thing kept between scrapes is a ring of recent CPU samples per running
 // jail, for CPU use over the last 1 s and 10 s.
-package telemetry
+package metrics
 
 import (
 	"context"
@@ -17,7 +17,6 @@ import (
 	"github.com/jailsproject/jails/jailctl/store"
 	"github.com/jailsproject/jails/jinit/control"
 	"github.com/jailsproject/jails/kmod"
-	"github.com/jailsproject/jails/logs/telemetry/report"
 )
 
 // Jail is a snapshot of one running jail.
@@ -37,8 +36,8 @@ type Jail struct {
 	CPU10s *float64 `json:"cpu_10s"`
 	// Jinit is what the jail's supervisor reports; nil (and JinitError
 	// set) when it did not answer.
-	Jinit      *report.Jinit `json:"jinit,omitempty"`
-	JinitError string        `json:"jinit_error,omitempty"`
+	Jinit      *control.Metrics `json:"jinit,omitempty"`
+	JinitError string           `json:"jinit_error,omitempty"`
 }
 
 // Uptime is how long the jail has been running at now.
@@ -128,7 +127,7 @@ func Snapshot(ctx context.Context, st *store.Store, name string, o Options) (*Ja
 }
 
 // jinitReport asks a jail's jinit for its metrics on a connection of its own.
-func jinitReport(ctx context.Context, sock string, timeout time.Duration) (*report.Jinit, error) {
+func jinitReport(ctx context.Context, sock string, timeout time.Duration) (*control.Metrics, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	c, err := control.Dial(ctx, sock)
@@ -139,12 +138,12 @@ func jinitReport(ctx context.Context, sock string, timeout time.Duration) (*repo
 	return ask(ctx, c)
 }
 
-func ask(ctx context.Context, c *control.Client) (*report.Jinit, error) {
+func ask(ctx context.Context, c *control.Client) (*control.Metrics, error) {
 	resp, err := c.Do(ctx, control.Request{Verb: control.VerbMetrics})
 	if err != nil {
 		return nil, fmt.Errorf("metrics request: %w", err)
 	}
-	return report.Decode(resp.Data)
+	return control.DecodeMetrics(resp.Data)
 }
 
 // SnapshotAll reads every running jail, several at a time, sorted by name.

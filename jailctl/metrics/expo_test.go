@@ -1,10 +1,11 @@
-package telemetry
+package metrics
 
 import (
 	"bytes"
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -19,12 +20,12 @@ func TestExpositionHostileLabels(t *testing.T) {
 	x := newExposition()
 	odd := []string{`q"uote`, `back\slash`, "new\nline", "tab\there", "ünïcode", "", "{}=,"}
 	for i, v := range odd {
-		x.add(f, float64(i), "j", v)
+		x.Add(f, float64(i), time.Time{}, "j", v)
 	}
-	x.add(f, 99, "j", "bad\xffutf8")
-	x.add(f, 98, "j", odd[0]) // the same series again
-	x.add(f, 97, "only-one-label")
-	x.add(c, math.Inf(1))
+	x.Add(f, 99, time.Time{}, "j", "bad\xffutf8")
+	x.Add(f, 98, time.Time{}, "j", odd[0]) // the same series again
+	x.Add(f, 97, time.Time{}, "only-one-label")
+	x.Add(c, math.Inf(1), time.Time{})
 	var b bytes.Buffer
 	if _, err := x.WriteTo(&b); err != nil {
 		t.Fatal(err)
@@ -110,7 +111,7 @@ func FuzzReadSamples(f *testing.F) {
 				names = append(names, k)
 				vals = append(vals, v)
 			}
-			x.add(newFamily(s.Name, "h", "untyped", names), s.Value, vals...)
+			x.Add(newFamily(s.Name, "h", "untyped", names), s.Value, time.Time{}, vals...)
 		}
 		var b bytes.Buffer
 		x.WriteTo(&b)
