@@ -109,7 +109,7 @@ type Options struct {
 }
 
 // DefaultHostPrivate is the collector's default listening port
-// (jailctl collector --listen 127.0.0.1:9750).
+// (jails-collector and jailctl collector: --listen 127.0.0.1:9750).
 var DefaultHostPrivate = []Port{{Proto: TCP, Num: 9750}}
 
 // ParsePorts parses a comma- or space-separated list of ParsePort forms;
