@@ -18,14 +18,15 @@ func composeRootUserNS(s *Spec, fds []int) ([]int, error) {
 	if d == nil {
 		return nil, errors.New("compose root: the keeper sent no trees for the user namespace")
 	}
-	want := 1 + len(d.Base) + len(WritableDirs) + len(s.Mounts)
+	want := 2 + len(d.Base) + len(WritableDirs) + len(s.Mounts)
 	if len(fds) != want {
 		return nil, fmt.Errorf("compose root: got %d trees from the keeper, want %d", len(fds), want)
 	}
 	if err := rootTmpfs(fds[0]); err != nil {
 		return nil, err
 	}
-	fds = fds[1:]
+	sys := fds[1]
+	fds = fds[2:]
 	for i, name := range d.Base {
 		if err := attachTree(fds[i], name); err != nil {
 			return nil, err
@@ -55,7 +56,7 @@ func composeRootUserNS(s *Spec, fds []int) ([]int, error) {
 	if err := mountAt(".", "run", "tmpfs", "mode=0755,size=64m", unix.MS_NOSUID|unix.MS_NODEV); err != nil {
 		return nil, err
 	}
-	if err := mountSys(); err != nil {
+	if err := mountSys(sys); err != nil {
 		return nil, err
 	}
 	return fds[len(WritableDirs):], nil
@@ -135,13 +136,13 @@ func bindNode(src, dst string) error {
 }
 
 // mountSys mounts a fresh read-only sysfs, which a user namespace may do
-// only in a network namespace it owns (--net none); sharing the host's,
-// it gets the host's /sys bound read-only, whose files the jail's range
-// does not own.
-func mountSys() error {
+// only in a network namespace it owns (--net none); sharing the host's, it
+// attaches the one the keeper made (freshSysfs).
+func mountSys(keepers int) error {
 	err := mountAt(".", "sys", "sysfs", "", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC|unix.MS_RDONLY)
 	if err == nil || !errors.Is(err, unix.EPERM) {
+		unix.Close(keepers)
 		return err
 	}
-	return bindRO("/sys", "sys")
+	return attachTree(keepers, "sys")
 }

@@ -24,6 +24,9 @@ import (
 // namespace exists and before it is released, and sends them with the spec:
 //
 //	the new root's mount point, in the stage's mount namespace
+//	a fresh read-only sysfs, for a jail that shares the host's network
+//	namespace (mounting one needs a network namespace of the user
+//	namespace's own; with --net none the stage mounts its own)
 //	the base entries: idmapped, read-only, nosuid, nodev, recursive
 //	the writable layer's directories: plain clones (the layer belongs to the range)
 //	the --mount sources: idmapped, nosuid, nodev (and read-only if asked)
@@ -103,6 +106,11 @@ func prepareUserNS(spec *Spec, pid int) (files []*os.File, err error) {
 		return nil, fmt.Errorf("jail root mount point: %w", err)
 	}
 	files = append(files, mnt)
+	sys, err := freshSysfs()
+	if err != nil {
+		return files, err
+	}
+	files = append(files, sys)
 	d := &detached{Links: map[string]string{}}
 	base, names, err := baseEntries(spec)
 	if err != nil {
@@ -142,6 +150,25 @@ func prepareUserNS(spec *Spec, pid int) (files []*os.File, err error) {
 	}
 	spec.Detached = d
 	return files, nil
+}
+
+// freshSysfs is a new detached read-only mount of sysfs (of the caller's
+// network namespace): /sys without the host's cgroup, debug or other file
+// systems mounted below it, which a bind of /sys would bring along.
+func freshSysfs() (*os.File, error) {
+	fs, err := unix.Fsopen("sysfs", unix.FSOPEN_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("sysfs for the jail: %w", err)
+	}
+	defer unix.Close(fs)
+	if err := unix.FsconfigCreate(fs); err != nil {
+		return nil, fmt.Errorf("sysfs for the jail: %w", err)
+	}
+	m, err := unix.Fsmount(fs, unix.FSMOUNT_CLOEXEC, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("sysfs for the jail: %w", err)
+	}
+	return os.NewFile(uintptr(m), "sysfs"), nil
 }
 
 // baseEntries are the top-level entries of the jail's read-only base.
