@@ -8,8 +8,14 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 GOFLAGS_B := CGO_ENABLED=0
 PKGS      := ./...
 TESTFLAGS ?= -count=1 -timeout 20m
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := $(BIN)/tools/staticcheck
+# Packages whose tests need neither root nor the kernel's jail features:
+# they also run under the race detector.
+RACE_PKGS := ./services/... ./logs/... ./jinit/control/... ./kmod/mountinfo ./kmod/secmodel \
+             ./jailctl/store ./jailctl/jail
 
-.PHONY: all build cross test test-go test-c lint bench fuzz demo generate clean install uninstall
+.PHONY: all build cross test test-go test-c test-race lint bench fuzz demo generate clean install uninstall
 
 all: build
 
@@ -20,19 +26,29 @@ build:
 	ln -sf jailctl $(BIN)/jls
 	ln -sf jailctl $(BIN)/jexec
 
-# Every binary for NetBSD (amd64 and arm64): the second target platform.
+# Every binary for NetBSD (amd64, arm64, 386, arm): the second target platform.
 cross:
-	for arch in amd64 arm64; do \
+	for arch in amd64 arm64 386 arm; do \
 	  GOOS=netbsd GOARCH=$$arch $(GOFLAGS_B) $(GO) build -trimpath -o $(BIN)/netbsd-$$arch/ ./jinit ./jailctl || exit 1; \
 	  GOOS=netbsd GOARCH=$$arch $(GOFLAGS_B) $(GO) build -trimpath -o $(BIN)/netbsd-$$arch/jails-collector ./jailctl/collectord || exit 1; \
 	done
 
-lint:
+# staticcheck is built for this machine and pinned; it also checks the
+# NetBSD build (GOOS=netbsd only changes what it analyses).
+$(STATICCHECK):
+	GOBIN=$(CURDIR)/$(BIN)/tools GOOS= GOARCH= $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+lint: $(STATICCHECK)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet $(PKGS)
 	GOOS=netbsd $(GO) vet $(PKGS)
+	$(STATICCHECK) $(PKGS)
+	GOOS=netbsd $(STATICCHECK) $(PKGS)
 
-test: lint build cross test-c test-go
+test: lint build cross test-c test-race test-go
+
+test-race:
+	CGO_ENABLED=1 $(GO) test -race -count=1 $(RACE_PKGS)
 
 test-go:
 	$(GOFLAGS_B) $(GO) test $(TESTFLAGS) $(PKGS)

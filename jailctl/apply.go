@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jailsproject/jails/jailctl/jail"
 	"github.com/jailsproject/jails/jinit/control"
 )
 
@@ -149,19 +150,12 @@ func cmdApply(ctx context.Context, e *env, args []string) error {
 // ensureRunning starts the jail without its services unless it runs, and
 // reports whether it did.
 func (e *env) ensureRunning(ctx context.Context, name string) (bool, error) {
-	lk, err := e.st.LockJail(name)
-	if err != nil {
-		return false, err
-	}
-	defer lk.Unlock()
-	if e.st.Running(name) != nil {
+	e.log.Info("starting the jail without its services unless it runs", "jail", name)
+	err := e.jails.Start(ctx, name, jail.StartOptions{Timeout: applyStartTimeout, NoServices: true})
+	if errors.Is(err, jail.ErrRunning) {
 		return false, nil
 	}
-	e.log.Info("starting the jail without its services", "jail", name)
-	if err := e.startLocked(ctx, lk, name, applyStartTimeout, true); err != nil {
-		return false, err
-	}
-	return true, nil
+	return err == nil, err
 }
 
 // runScript runs `/bin/sh -c SCRIPT NAME ARGS...` in the jail. The script

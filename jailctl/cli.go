@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/jailsproject/jails/jailctl/jail"
 	"github.com/jailsproject/jails/jailctl/store"
 
 	"github.com/hashicorp/go-hclog"
@@ -42,6 +43,7 @@ const usage = `usage: jailctl [--state-dir DIR] [--debug] COMMAND [ARGS]
 // env carries what every command needs.
 type env struct {
 	st     *store.Store
+	jails  *jail.Host
 	log    hclog.Logger
 	stdout io.Writer
 	stderr io.Writer
@@ -69,6 +71,11 @@ func run(ctx context.Context, args []string) error {
 		log:    hclog.New(&hclog.LoggerOptions{Name: "jailctl", Output: os.Stderr, Level: lvl}),
 		stdout: os.Stdout, stderr: os.Stderr, self: self,
 	}
+	e.jails = jail.New(e.st, e.log, self)
+	var err error
+	if e.jails.HostPrivate, err = hostPrivatePorts(); err != nil {
+		return err
+	}
 	cmd, rest := fs.Arg(0), fs.Args()[1:]
 	h, ok := commands[cmd]
 	if !ok {
@@ -86,7 +93,7 @@ func init() {
 		"list": cmdList, "status": cmdStatus, "svc": cmdSvc,
 		"exec": cmdExec, "attach": cmdAttach, "apply": cmdApply,
 		"logs": cmdLogs, "collector": cmdCollector, "stats": cmdStats,
-		keeperCmd: cmdKeeper,
+		jail.KeeperCommand: cmdKeeper,
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -61,30 +60,11 @@ func cmdCreate(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("create %s: --services: %w", d.Name, err)
 		}
 	}
-	// Creates are serialised instance-wide: ids and port reservations are
-	// checked against every other definition.
-	lk, err := e.st.LockCreate()
-	if err != nil {
-		return err
-	}
-	defer lk.Unlock()
-	if _, err := os.Stat(e.st.JailDir(d.Name)); err == nil {
-		return fmt.Errorf("create %s: a jail with this name already exists", d.Name)
-	}
-	if err := e.st.CheckPorts(d.Name, r.Ports); err != nil {
+	if e.jails.UIDBase, err = uidBase(); err != nil {
 		return fmt.Errorf("create %s: %w", d.Name, err)
 	}
-	if r.Def.ID, err = e.st.NextID(); err != nil {
+	if err := e.jails.Create(r, svcDir); err != nil {
 		return err
-	}
-	if store.UsesUserNS(r.Def.Profile) {
-		if r.Def.UIDBase, err = allocUIDRange(e.st); err != nil {
-			return fmt.Errorf("create %s: %w", d.Name, err)
-		}
-	}
-	if err := e.st.Materialise(r, svcDir); err != nil {
-		os.RemoveAll(e.st.JailDir(d.Name)) // no partial state
-		return fmt.Errorf("create %s: %w", d.Name, err)
 	}
 	for _, w := range warnings {
 		fmt.Fprintf(e.stderr, "jailctl: warning: %s\n", w)
@@ -104,27 +84,9 @@ func cmdDestroy(ctx context.Context, e *env, args []string) error {
 		return usageError{"destroy takes exactly one NAME"}
 	}
 	name := pos[0]
-	if err := e.st.MustExist(name); err != nil {
+	if err := e.jails.Destroy(ctx, name, *force); err != nil {
 		return err
 	}
-	lk, err := e.st.LockJail(name)
-	if err != nil {
-		return err
-	}
-	defer lk.Unlock()
-	if e.st.Running(name) != nil {
-		if !*force {
-			return fmt.Errorf("destroy %s: the jail is running (stop it first, or use --force)", name)
-		}
-		if err := e.stopLocked(ctx, name, 30*time.Second); err != nil {
-			return err
-		}
-	}
-	if err := os.RemoveAll(e.st.JailDir(name)); err != nil {
-		return fmt.Errorf("destroy %s: %w", name, err)
-	}
-	os.RemoveAll(e.st.LogDir(name))
-	os.Remove(filepath.Join(e.st.Lib, "."+name+".lock"))
 	fmt.Fprintf(e.stdout, "destroyed jail %s\n", name)
 	return nil
 }

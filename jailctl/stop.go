@@ -2,18 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"net"
 	"os"
-	"syscall"
 	"time"
-
-	"github.com/jailsproject/jails/jailctl/store"
-
-	"github.com/jailsproject/jails/jinit/control"
-	"github.com/jailsproject/jails/services"
 )
 
 func cmdStop(ctx context.Context, e *env, args []string) error {
@@ -23,64 +16,7 @@ func cmdStop(ctx context.Context, e *env, args []string) error {
 }
 
 func (e *env) stop(ctx context.Context, name string, timeout time.Duration) error {
-	lk, err := e.st.LockJail(name)
-	if err != nil {
-		return err
-	}
-	defer lk.Unlock()
-	return e.stopLocked(ctx, name, timeout)
-}
-
-// stopLocked asks jinit for its orderly shutdown and waits for the keeper
-// to tear the jail down; past the timeout every process of the jail is
-// killed. It returns once nothing of the jail is left.
-func (e *env) stopLocked(ctx context.Context, name string, timeout time.Duration) error {
-	rt := e.st.Running(name)
-	if rt == nil {
-		return e.st.Reconcile(name)
-	}
-	e.st.MarkStopping(name)
-	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	c, err := control.Dial(sctx, e.st.SockPath(name))
-	if err == nil {
-		_, err = c.Do(sctx, control.Request{Verb: services.VerbShutdown})
-		c.Close()
-	}
-	cancel()
-	if err != nil {
-		e.log.Warn("orderly shutdown request failed; signalling jinit", "error", err)
-		signalJinit(rt, syscall.SIGTERM)
-	}
-	if waitGone(rt, timeout) {
-		return nil
-	}
-	e.log.Warn("jail did not stop in time: killing it", "jail", name, "timeout", timeout)
-	signalJinit(rt, syscall.SIGKILL)
-	if waitGone(rt, 5*time.Second) {
-		return nil
-	}
-	return fmt.Errorf("stop %s: the keeper (pid %d) did not exit", name, rt.KeeperPid)
-}
-
-// signalJinit signals the jail's jinit; a record written before jinit
-// was cloned has none (kill(0) would signal our own process group).
-func signalJinit(rt *store.Runtime, sig syscall.Signal) {
-	if rt.JinitPid > 0 {
-		syscall.Kill(rt.JinitPid, sig)
-	}
-}
-
-// waitGone waits for the keeper to exit, which happens after it removed
-// the jail's kernel state.
-func waitGone(rt *store.Runtime, within time.Duration) bool {
-	deadline := time.Now().Add(within)
-	for rt.Alive() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return true
+	return e.jails.Stop(ctx, name, timeout)
 }
 
 func cmdRestart(ctx context.Context, e *env, args []string) error {
@@ -111,5 +47,3 @@ func sdNotify(state string) error {
 	_, err = c.Write([]byte(state))
 	return err
 }
-
-var errNotRunning = errors.New("the jail is not running")

@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 func requireRoot(t *testing.T) {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Fatal("integration tests run as root (CI runs them as root)")
+		t.Skip("needs root: integration tests run real processes in new namespaces (CI runs them as root)")
 	}
 }
 

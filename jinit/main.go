@@ -29,17 +29,17 @@ func main() {
 	}
 	err := run(context.Background(), args)
 	if err == nil {
-		os.Exit(0)
+		exit(0)
 	}
 	var ec exitCode
 	if errors.As(err, &ec) {
 		if ec.err != nil {
 			fmt.Fprintln(os.Stderr, "jinit:", ec.err)
 		}
-		os.Exit(ec.code)
+		exit(ec.code)
 	}
 	fmt.Fprintln(os.Stderr, "jinit:", err)
-	os.Exit(1)
+	exit(1)
 }
 
 func run(ctx context.Context, args []string) error {

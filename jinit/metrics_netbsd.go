@@ -14,5 +14,5 @@ func selfUsage() (rss int64, cpu float64) {
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0, 0
 	}
-	return ru.Maxrss * 1024, rusageSeconds(&ru)
+	return int64(ru.Maxrss) * 1024, rusageSeconds(&ru)
 }

@@ -63,10 +63,11 @@ func TestSingleForwardsSignals(t *testing.T) {
 		dir := t.TempDir()
 		ready, got := filepath.Join(dir, "ready"), filepath.Join(dir, "got")
 		// The child traps USR2; with -g, its own child (in the same group)
-		// records the signal too.
+		// records the signal too. Without -g nothing ends that grandchild:
+		// it ends itself once the test's directory is gone.
 		script := fmt.Sprintf(`trap 'echo parent >> %[2]s; exit 0' USR2
-sh -c 'trap "echo child >> %[2]s; exit 0" USR2; touch %[1]s; while :; do sleep 0.05; done' &
-wait`, ready, got)
+sh -c 'trap "echo child >> %[2]s; exit 0" USR2; touch %[1]s; while [ -d %[3]s ]; do sleep 0.05; done' &
+wait`, ready, got, dir)
 		args := []string{"--", "sh", "-c", script}
 		if group {
 			args = append([]string{"-g"}, args...)

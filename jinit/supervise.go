@@ -177,22 +177,3 @@ func (h *handler) Handle(ctx context.Context, req control.Request) control.Respo
 	}
 	return control.Response{OK: true, Services: reply.Services, Stats: &reply.Stats}
 }
-
-// watchKeeper ends the jail when the host process that keeps it is gone:
-// nothing is ever written to the keeper pipe, so a read returns only when
-// the keeper's end is closed, that is, when it has exited. jinit then exits
-// at once, as a parent-death signal would have killed it; the kernel ends
-// every process of the jail with it, and the next jailctl command on the
-// jail removes what the keeper left.
-func watchKeeper(fd int, log hclog.Logger) {
-	syscall.CloseOnExec(fd)
-	f := os.NewFile(uintptr(fd), "keeper")
-	var b [1]byte
-	for {
-		if _, err := f.Read(b[:]); err != nil {
-			break
-		}
-	}
-	log.Error("the jail's keeper has exited: ending the jail")
-	os.Exit(1)
-}

@@ -5,7 +5,9 @@
 package kmod
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -34,7 +36,7 @@ func ParseMount(s string) (Mount, error) {
 		return m, fmt.Errorf("mount %q: SRC and DST must be absolute paths", s)
 	}
 	if m.Dst == "/" || strings.Contains("/"+m.Dst+"/", "/../") {
-		return m, fmt.Errorf("mount %q: DST must be below / and free of ..", s)
+		return m, fmt.Errorf("mount %q: DST must be below / and free of \"..\" elements", s)
 	}
 	return m, nil
 }
@@ -73,9 +75,16 @@ type Spec struct {
 	// NoServices starts jinit supervising an empty directory instead of
 	// /etc/service: a running jail without its services (jailctl apply).
 	NoServices bool `json:"no_services,omitempty"`
-	// KeeperPipe: the stage has the keeper pipe (SpawnOptions.Keeper);
+	// KeeperPipe: the stage has the keeper socket (SpawnOptions.Keeper);
 	// set by Release.
 	KeeperPipe bool `json:"keeper_pipe,omitempty"`
+	// Limits are the jail's resource limits (Jail.Create).
+	Limits Limits `json:"-"`
+	// Reserved and AllowUnreserved are the jail's port reservations, for
+	// kernels that enforce them in Jail.Create (NetBSD's module); on
+	// Linux the eBPF programs of kmod/ports do, attached by the caller.
+	Reserved        []Reservation `json:"-"`
+	AllowUnreserved bool          `json:"-"`
 	// UserNS, if set, runs the jail in a user namespace of its own mapped
 	// to this host range (docs/SECURITY.md, "User namespace").
 	UserNS *IDRange `json:"userns,omitempty"`
@@ -83,6 +92,27 @@ type Spec struct {
 	// namespace; set by Spawn.
 	Detached *detached `json:"detached,omitempty"`
 }
+
+// Reservation is a reserved port number and its protocols.
+type Reservation struct {
+	Port     uint16
+	TCP, UDP bool
+}
+
+// SpawnOptions say what a jail's first process inherits.
+type SpawnOptions struct {
+	Control *os.File // the listening control socket: jinit's descriptor 3
+	Console *os.File // jinit's own output
+	// Keeper is jinit's end of the keeper socket, a stream socket pair
+	// whose other end only the jail's keeper holds: jinit exits, ending
+	// the jail, when it reads end of file, and writes its exit status
+	// there before it exits (KeeperWord).
+	Keeper *os.File
+}
+
+// ErrOtherIncarnation is returned by Jail.Destroy when what the record
+// names belongs to a later start of the jail, which it leaves alone.
+var ErrOtherIncarnation = errors.New("the jail's kernel state belongs to a later start of the jail")
 
 // WritableDirs are the directories of the jail's writable layer.
 var WritableDirs = []string{"etc", "var", "tmp", "home", "root"}

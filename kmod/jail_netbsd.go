@@ -147,14 +147,82 @@ func makeDevices(dev string, devs []Device) error {
 	return nil
 }
 
-// Create creates the secmodel_jail jail; req comes from the keeper's secmodelRequest.
-func (j *Jail) Create(req secmodel.CreateRequest) error {
+// PlanJail decides the jail's kernel state without making anything: its
+// name and the host directory its root is composed at (spec.Mnt).
+func PlanJail(spec Spec, group string) (*Jail, error) {
+	if spec.NetNone {
+		return nil, errors.New("net = \"none\" needs a network namespace, which NetBSD lacks: jails share the host's network there")
+	}
+	if _, err := SecmodelRequest(spec); err != nil {
+		return nil, err
+	}
+	return &Jail{Name: spec.Name, Root: spec.Mnt}, nil
+}
+
+// Create composes the jail's root and creates its secmodel_jail jail,
+// which enforces its profile and port reservations. What it made before
+// an error is found and removed by Destroy.
+func (j *Jail) Create(spec Spec, log hclog.Logger) error {
+	req, err := SecmodelRequest(spec)
+	if err != nil {
+		return err
+	}
+	if err := ComposeRoot(spec, log); err != nil {
+		return err
+	}
 	id, err := secmodel.Create(req)
 	if err != nil {
 		return err
 	}
 	j.ID = id
 	return nil
+}
+
+// Ours reports whether the module's jail of this name is the one this
+// record made, or none is there: ids are never reused while a jail lives.
+func (j *Jail) Ours() bool {
+	if j.ID == 0 {
+		return true
+	}
+	infos, err := secmodel.List()
+	if err != nil {
+		return true
+	}
+	for _, in := range infos {
+		if in.NameString() == j.Name && in.ID != j.ID {
+			return false
+		}
+	}
+	return true
+}
+
+// Running reports whether the jail still has any process.
+func (j *Jail) Running() bool {
+	in, ok, err := j.info()
+	return err == nil && ok && in.NProcs > 0
+}
+
+// Init returns 0: the module offers the host no list of a jail's pids
+// (jinit's pid is in the runtime record).
+func (j *Jail) Init() int { return 0 }
+
+// FindJails looks for jail spec.Name in the module's list, for a command
+// that has lost the runtime record.
+func FindJails(spec Spec, group string) ([]*Jail, error) {
+	infos, err := secmodel.List()
+	if errors.Is(err, secmodel.ErrNotLoaded) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []*Jail
+	for _, in := range infos {
+		if in.NameString() == spec.Name {
+			out = append(out, &Jail{Name: spec.Name, ID: in.ID, Root: spec.Mnt})
+		}
+	}
+	return out, nil
 }
 
 // info finds the jail in the module's list: by id and name, so that an id
@@ -180,6 +248,9 @@ func (j *Jail) info() (secmodel.Info, bool, error) {
 // anything is left, so the caller must not remove the root's directory.
 // While any process of the jail may be alive its root stays mounted.
 func (j *Jail) Destroy(log hclog.Logger) error {
+	if !j.Ours() {
+		return ErrOtherIncarnation
+	}
 	if err := j.destroyID(log); err != nil {
 		return err
 	}
@@ -277,4 +348,12 @@ func statHz() int64 {
 		return int64(ci.Stathz)
 	}
 	return int64(ci.Hz)
+}
+
+// Holds reports whether process pid is in the jail: the module offers no
+// list of a jail's pids, so any member of a live jail is taken as one.
+func (j *Jail) Holds(pid int) bool { return j.Running() }
+
+func (j *Jail) String() string {
+	return fmt.Sprintf("secmodel_jail %d (%s), root %s", j.ID, j.Name, j.Root)
 }

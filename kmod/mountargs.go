@@ -10,10 +10,10 @@ import (
 // miscfs/genfs/layer.h with export_args30 and uucred from sys/mount.h and
 // sys/ucred.h, tmpfs_args in fs/tmpfs/tmpfs_args.h, ptyfs_args in
 // fs/ptyfs/ptyfs.h, procfs_args in miscfs/procfs/procfs.h. Go lays these
-// out as C does on amd64 and arm64 (LP64, natural alignment); the sizes
-// the kernels check (*data_len) are pinned by request_test.go. They live
-// here, untagged, so that test runs on Linux. 32-bit ports are not
-// checked (arm aligns int64 to 8 in C, to 4 in Go).
+// out as C does on each port; the sizes the kernels check (*data_len) are
+// pinned by netbsd_abi_test.go and checked against NetBSD's headers by
+// netbsd_kit_test.go. They live here, untagged, so those tests run on
+// Linux.
 
 // uucred is struct uucred (NGROUPS_MAX 16).
 type uucred struct {
@@ -45,15 +45,9 @@ type nullArgs struct {
 
 const tmpfsArgsVersion = 1 // TMPFS_ARGS_VERSION
 
-// tmpfsArgs is struct tmpfs_args.
-type tmpfsArgs struct {
-	version  int32
-	nodesMax uint64 // ino_t; <= 3 lets the kernel derive it from the size
-	sizeMax  int64  // off_t; < PAGE_SIZE means no limit
-	rootUID  uint32
-	rootGID  uint32
-	rootMode uint32
-}
+// tmpfsArgs is struct tmpfs_args, in tmpfsargs_386.go and tmpfsargs.go:
+// its 64-bit fields are aligned to 4 bytes by C on i386 only, to 8 on
+// every other port (arm's EABI included), where Go aligns them to 4.
 
 const ptyfsArgsVersion = 2 // PTYFS_ARGSVERSION
 

@@ -16,37 +16,23 @@ import (
 // Process is a jail's first process: the stage, which becomes jinit.
 type Process struct {
 	Cmd *exec.Cmd
-	// PidFD refers to the process (Linux 5.3), or is -1; the caller owns it.
-	PidFD    int
-	keeper   bool
+	// PidFD refers to the process: whoever holds it can wait for it
+	// without being its parent (WaitExit). The caller owns it.
+	PidFD    *os.File
 	pipes    *stagePipes
 	detached *detached // what prepareUserNS made, for the spec
 }
 
-// SpawnOptions say what the stage inherits and how it is tied to the
-// jail's keeper, the host process that removes the jail once jinit exits.
-type SpawnOptions struct {
-	Control *os.File // the listening control socket: jinit's descriptor 3
-	Console *os.File // jinit's own output
-	// Keeper, if set, is the read end of a pipe whose write end only the
-	// keeper holds: jinit exits, ending the jail, when it reads end of
-	// file. It replaces the parent-death signal when the caller is not the
-	// keeper (Detached).
-	Keeper *os.File
-	// Detached: the caller hands the jail to a keeper started beside it
-	// and then exits, so the stage gets no parent-death signal, and a
-	// pidfd (Process.PidFD) for the keeper to wait on.
-	Detached bool
-}
+// Pid is the process's host pid.
+func (p *Process) Pid() int { return p.Cmd.Process.Pid }
 
 // Spawn starts the stage — the jinit binary spec.Jinit — in new
 // namespaces, inside the jail's cgroup, and leaves it waiting for Release.
-// Unless Detached, the caller is the keeper and must keep the calling OS
-// thread alive while the jail runs (runtime.LockOSThread): the stage's
-// parent-death signal fires when the thread that forked it exits.
-func Spawn(spec Spec, cg *Cgroup, o SpawnOptions) (*Process, error) {
-	if o.Detached && o.Keeper == nil {
-		return nil, errors.New("spawn jail: a detached stage needs a keeper pipe")
+// The stage gets no parent-death signal: the caller hands the jail to a
+// keeper, which holds the pidfd and the keeper socket (o.Keeper).
+func (j *Jail) Spawn(spec Spec, o SpawnOptions) (*Process, error) {
+	if o.Keeper == nil {
+		return nil, errors.New("spawn jail: no keeper socket")
 	}
 	if spec.UserNS != nil {
 		if err := spec.UserNS.Valid(); err != nil {
@@ -72,7 +58,7 @@ func Spawn(spec Spec, cg *Cgroup, o SpawnOptions) (*Process, error) {
 	if spec.NetNone {
 		flags |= syscall.CLONE_NEWNET
 	}
-	p := &Process{PidFD: -1, keeper: o.Keeper != nil, pipes: pipes}
+	pidfd := -1
 	if prof, err := profile.Parse(spec.Profile); err == nil {
 		profile.NarrowStageBounding(prof) // this thread only forks the stage
 	}
@@ -81,16 +67,8 @@ func Spawn(spec Spec, cg *Cgroup, o SpawnOptions) (*Process, error) {
 		c.Args[0] = "jinit"
 		c.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
 		c.Stdin, c.Stdout, c.Stderr = nil, o.Console, o.Console
-		c.ExtraFiles = append(pipes.stageFiles(o.Control), exe)
-		if o.Keeper != nil {
-			c.ExtraFiles = append(c.ExtraFiles, o.Keeper)
-		}
-		c.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Setsid: true}
-		if o.Detached {
-			c.SysProcAttr.PidFD = &p.PidFD
-		} else {
-			c.SysProcAttr.Pdeathsig = syscall.SIGKILL
-		}
+		c.ExtraFiles = append(pipes.stageFiles(o.Control), exe, o.Keeper)
+		c.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Setsid: true, PidFD: &pidfd}
 		if intoCgroup >= 0 {
 			c.SysProcAttr.UseCgroupFD, c.SysProcAttr.CgroupFD = true, intoCgroup
 		}
@@ -99,12 +77,14 @@ func Spawn(spec Spec, cg *Cgroup, o SpawnOptions) (*Process, error) {
 		}
 		return c
 	}
+	cg := &j.Cgroup
 	cgfd, err := unix.Open(cg.V2, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		pipes.abandon()
 		return nil, fmt.Errorf("open cgroup %s: %w", cg.V2, err)
 	}
 	defer unix.Close(cgfd)
+	p := &Process{pipes: pipes}
 	p.Cmd = cmd(cgfd)
 	if spec.UserNS != nil {
 		err = asRangeOwner(*spec.UserNS, p.Cmd.Start)
@@ -124,6 +104,9 @@ func Spawn(spec Spec, cg *Cgroup, o SpawnOptions) (*Process, error) {
 			err = writeFile(filepath.Join(cg.V2, "cgroup.procs"), strconv.Itoa(p.Cmd.Process.Pid))
 		}
 	}
+	if err == nil && pidfd < 0 {
+		err = errors.New("the kernel gave no pidfd (Linux 5.3 or later is needed)")
+	}
 	if err == nil {
 		err = cg.AddProc(p.Cmd.Process.Pid)
 	}
@@ -136,12 +119,13 @@ func Spawn(spec Spec, cg *Cgroup, o SpawnOptions) (*Process, error) {
 			p.Cmd.Process.Kill()
 			p.Cmd.Wait()
 		}
-		if p.PidFD >= 0 {
-			unix.Close(p.PidFD)
+		if pidfd >= 0 {
+			unix.Close(pidfd)
 		}
 		pipes.abandon()
 		return nil, fmt.Errorf("spawn jail: %w", err)
 	}
+	p.PidFD = os.NewFile(uintptr(pidfd), "pidfd")
 	pipes.started()
 	return p, nil
 }
@@ -171,6 +155,6 @@ func cloneIntoUnsupported(err error) bool {
 // Release hands the stage its spec; it returns once the stage has become
 // jinit, or with the stage's error.
 func (p *Process) Release(spec Spec) error {
-	spec.KeeperPipe, spec.Detached = p.keeper, p.detached
+	spec.KeeperPipe, spec.Detached = true, p.detached
 	return p.pipes.release(spec)
 }

@@ -14,7 +14,7 @@ import (
 func testCgroup(t testing.TB) *Cgroup {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Fatal("cgroup tests run as root (CI runs them as root)")
+		t.Skip("needs root: cgroup tests make real cgroups (CI runs them as root)")
 	}
 	cg, err := CreateCgroup(fmt.Sprintf("kmod-telemetry-test-%d", os.Getpid()), "j", Limits{MemoryBytes: 256 << 20, Pids: 64})
 	if err != nil {

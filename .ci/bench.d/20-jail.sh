@@ -53,19 +53,13 @@ for ((i = 1; i <= REPS; i++)); do
 	t0=$EPOCHREALTIME; jc start b0 >/dev/null 2>&1; t1=$EPOCHREALTIME
 	jc stop b0 >/dev/null
 	echo "start-nouserns $(ms "$t0" "$t1")" >>"$BENCH_TMP/t.dat"
-	# The older path, kept for kernels before 6.15 and NetBSD: the keeper
-	# builds the jail and is jinit's parent.
-	t0=$EPOCHREALTIME; JAILS_KEEPER=parent jc start b1 >/dev/null; t1=$EPOCHREALTIME
-	jc stop b1 >/dev/null
-	echo "start-parent $(ms "$t0" "$t1")" >>"$BENCH_TMP/t.dat"
 	t0=$EPOCHREALTIME; unshare --pid --fork --mount --uts --ipc --mount-proc tini -- true; t1=$EPOCHREALTIME
 	echo "unshare $(ms "$t0" "$t1")" >>"$BENCH_TMP/t.dat"
 	t0=$EPOCHREALTIME; "${bw[@]}" tini -- true; t1=$EPOCHREALTIME
 	echo "bwrap $(ms "$t0" "$t1")" >>"$BENCH_TMP/t.dat"
 	# What one process start costs here: a C program, and our two Go
 	# programs doing nothing (usage on -h). A start runs jailctl and then
-	# jinit, then the service's shell (the older path also the keeper, a
-	# second jailctl, between them): their sum is the floor of the design.
+	# jinit, then the service's shell: their sum is the floor of the design.
 	t0=$EPOCHREALTIME; /bin/true; t1=$EPOCHREALTIME
 	echo "true $(ms "$t0" "$t1")" >>"$BENCH_TMP/t.dat"
 	t0=$EPOCHREALTIME; "$BENCH_TMP/empty/empty"; t1=$EPOCHREALTIME
@@ -78,7 +72,6 @@ done
 log "start/stop: $REPS rounds done"
 col() { awk -v k="$1" '$1 == k { print $2 }' "$BENCH_TMP/t.dat" | stats; }
 read -r s_med s_p90 _ <<<"$(col start)"
-read -r sp_med sp_p90 _ <<<"$(col start-parent)"
 read -r sn_med sn_p90 _ <<<"$(col start-nouserns)"
 read -r p_med p_p90 _ <<<"$(col stop)"
 read -r u_med u_p90 _ <<<"$(col unshare)"
@@ -90,7 +83,6 @@ read -r ji_med ji_p90 _ <<<"$(col jinit-h)"
 floor=$(awk -v c="$jc_med" -v j="$ji_med" -v t="$tr_med" 'BEGIN { printf "%.2f", c + j + t }')
 floor_go=$(awk -v g="$eg_med" -v t="$tr_med" 'BEGIN { printf "%.2f", 2 * g + t }')
 verdict_start=$(awk -v s="$s_med" -v u="$u_med" 'BEGIN { print (s <= 2 * u ? "**met**" : "**not met**") }')
-floor_p=$(awk -v c="$jc_med" -v j="$ji_med" -v t="$tr_med" 'BEGIN { printf "%.2f", 2 * c + j + t }')
 
 # Memory on the host of a running jail with N services: jinit and the
 # keeper (everything jailctl leaves behind), against s6 and runit trees.
@@ -138,7 +130,6 @@ interleaved, $REPS rounds, wall time in ms (bash \`\$EPOCHREALTIME\`).
 |---|---|---|---|
 | jailctl start (to ready), high, in its user namespace | $s_med | $s_p90 | $(ratio "$s_med" "$u_med") |
 | jailctl start, the same jail without a user namespace (as before issue 17) | $sn_med | $sn_p90 | $(ratio "$sn_med" "$u_med") |
-| jailctl start, keeper as jinit's parent (kernels before 6.15) | $sp_med | $sp_p90 | $(ratio "$sp_med" "$u_med") |
 | jailctl stop | $p_med | $p_p90 | $(ratio "$p_med" "$u_med") |
 | unshare + tini -- true | $u_med | $u_p90 | 1.00× |
 | bwrap + tini -- true | $b_med | $b_p90 | $(ratio "$b_med" "$u_med") |
@@ -148,7 +139,6 @@ interleaved, $REPS rounds, wall time in ms (bash \`\$EPOCHREALTIME\`).
 | \`jinit -h\` (one start of jinit) | $ji_med | $ji_p90 | $(ratio "$ji_med" "$u_med") |
 | floor of any start by two Go programs: 2 × empty Go + true | $floor_go | | $(ratio "$floor_go" "$u_med") |
 | floor of the design: jailctl + jinit + true | $floor | | $(ratio "$floor" "$u_med") |
-| floor with the keeper as parent: 2 × jailctl + jinit + true | $floor_p | | $(ratio "$floor_p" "$u_med") |
 
 Target (issue 5): median start-to-ready within 2× of the unshare + tini line,
 same run: $s_med ms against 2 × $u_med ms: $verdict_start.
@@ -164,9 +154,8 @@ A start runs two Go programs one after the other — jailctl, which builds
 the jail and clones jinit into it, and jinit (the stage that composes the
 root, then PID 1) — and the service's shell. The jail's keeper, a second
 jailctl that holds the jail once the command has returned, is started once
-the services are ready and starts up while the command exits (Linux 6.15
-and later: it learns jinit's exit status through a pidfd). Before 6.15 the
-keeper must be jinit's parent and starts before it: the *parent* rows. The
+the services are ready and starts up while the command exits: it holds
+jinit through a pidfd, on every kernel (one start path since issue 16). The
 *floor* rows add up what starting the programs costs on this machine
 before any of them does any work; the empty Go program's start is the Go
 runtime's own (its page faults cost tens of µs each on this virtual

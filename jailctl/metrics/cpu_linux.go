@@ -1,7 +1,6 @@
 package metrics
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/jailsproject/jails/jailctl/store"
@@ -14,19 +13,17 @@ const kernelUsage = true
 // CPUReader returns a reader of a running jail's cumulative CPU time (its
 // cgroup's), or nil where there is none.
 func CPUReader(rt *store.Runtime) func() (time.Duration, bool) {
-	var cg kmod.Cgroup
-	if json.Unmarshal(rt.Cgroup, &cg) != nil || cg.V2 == "" {
+	if rt.Kernel == nil || rt.Kernel.V2 == "" {
 		return nil
 	}
-	return cg.CPUTime
+	return rt.Kernel.CPUTime
 }
 
 // kernelSampler returns a reader of a running jail's accounting
 // (kmod.Cgroup.Sample), or nil if its record names no cgroup.
 func kernelSampler(rt *store.Runtime) func(limits bool) (kmod.Usage, bool) {
-	var cg kmod.Cgroup
-	if json.Unmarshal(rt.Cgroup, &cg) != nil || cg.V2 == "" {
+	if rt.Kernel == nil || rt.Kernel.V2 == "" {
 		return nil
 	}
-	return cg.Sample
+	return rt.Kernel.Sample
 }

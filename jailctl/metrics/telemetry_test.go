@@ -164,7 +164,7 @@ func TestCacheFollowsFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The test process plays the keeper, so the record reads as running.
-	if err := st.RecordStart("c1", os.Getpid(), 1, nil); err != nil {
+	if err := st.WriteRuntime("c1", &store.Runtime{KeeperPid: os.Getpid(), JinitPid: 1, Started: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	c := NewCache()
@@ -173,7 +173,7 @@ func TestCacheFollowsFiles(t *testing.T) {
 		t.Fatalf("first read: %+v", rt1)
 	}
 	time.Sleep(10 * time.Millisecond)
-	st.RecordStart("c1", os.Getpid(), 2, nil) // a new run
+	st.WriteRuntime("c1", &store.Runtime{KeeperPid: os.Getpid(), JinitPid: 2, Started: time.Now()}) // a new run
 	def.ID = 7
 	def.Save(st.DefPath("c1"))
 	rt2, e := c.running(st, "c1")

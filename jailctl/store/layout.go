@@ -11,36 +11,35 @@ import (
 	"github.com/jailsproject/jails/kmod/ports"
 )
 
-// CheckPorts refuses ports another jail has reserved, naming it.
+// CheckPorts refuses ports another jail has reserved, naming it. A jail
+// whose definition is broken keeps what it last reserved (Reservation).
 func (s *Store) CheckPorts(name string, own []ports.Port) error {
 	if len(own) == 0 {
 		return nil
 	}
-	names, err := s.Names()
+	held, err := s.Reservations()
 	if err != nil {
 		return err
 	}
 	others := map[string][]ports.Port{}
-	for _, n := range names {
-		if n == name {
-			continue
-		}
-		if r, err := LoadDef(s.DefPath(n)); err == nil {
+	for n, r := range held {
+		if n != name {
 			others[n] = r.Ports
 		}
 	}
 	return ports.CheckConflicts(name, own, others)
 }
 
+// NextID is the lowest id above every jail's, broken ones included.
 func (s *Store) NextID() (int, error) {
-	names, err := s.Names()
+	held, err := s.Reservations()
 	if err != nil {
 		return 0, err
 	}
 	id := 1
-	for _, n := range names {
-		if r, err := LoadDef(s.DefPath(n)); err == nil && r.Def.ID >= id {
-			id = r.Def.ID + 1
+	for _, r := range held {
+		if r.ID >= id {
+			id = r.ID + 1
 		}
 	}
 	return id, nil

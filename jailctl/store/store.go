@@ -104,20 +104,6 @@ func (l *Lock) Unlock() { l.f.Close() }
 // the lock is released once every copy is closed.
 func (l *Lock) File() *os.File { return l.f }
 
-// LockJail takes the jail's command lock and then cleans up whatever a
-// dead predecessor left (Reconcile), so the caller sees the jail as it is.
-func (s *Store) LockJail(name string) (*Lock, error) {
-	lk, err := s.Lock(name)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Reconcile(name); err != nil {
-		lk.Unlock()
-		return nil, err
-	}
-	return lk, nil
-}
-
 // LockCreate serialises jail creation across the instance, so ids and port
 // reservations are checked against a stable set of definitions.
 func (s *Store) LockCreate() (*Lock, error) {
@@ -149,14 +135,35 @@ func (s *Store) TryLock(name string) (*Lock, error) {
 }
 
 // Runtime is run/NAME/state.json: what a running jail is made of, so any
-// later command can find it, or clean up after a crash.
+// later command can find it, or clean up after a crash. One start writes
+// it in phases (Phase), each time whole and atomically.
 type Runtime struct {
-	KeeperPid   int             `json:"keeper_pid"`
-	KeeperStart uint64          `json:"keeper_start"` // start time, against pid reuse
-	JinitPid    int             `json:"jinit_pid"`
-	Started     time.Time       `json:"started"`
-	Cgroup      json.RawMessage `json:"cgroup,omitempty"`
+	// Incarnation names one start of the jail: its keeper acts only on a
+	// record of its own incarnation.
+	Incarnation string    `json:"incarnation"`
+	Phase       Phase     `json:"phase"`
+	KeeperPid   int       `json:"keeper_pid"`
+	KeeperStart uint64    `json:"keeper_start"` // start time, against pid reuse
+	JinitPid    int       `json:"jinit_pid,omitempty"`
+	Started     time.Time `json:"started"`
+	// Kernel is the jail's kernel state (Linux: its cgroup; NetBSD: its
+	// secmodel_jail id and composed root), planned before anything is
+	// made. The key keeps its first name, "cgroup".
+	Kernel *kmod.Jail `json:"cgroup,omitempty"`
 }
+
+// Phase is how far a start has got.
+type Phase string
+
+const (
+	// Planned: the kernel state is decided, perhaps partly made; the
+	// starting jailctl is the keeper.
+	Planned Phase = "planned"
+	// Spawned: jinit runs (JinitPid); the starting jailctl still holds it.
+	Spawned Phase = "spawned"
+	// Kept: the jail's keeper holds it.
+	Kept Phase = "kept"
+)
 
 // LastExit is lib/NAME/last-exit.json: why the jail last stopped.
 type LastExit struct {
@@ -176,21 +183,17 @@ func (s *Store) ReadRuntime(name string) (*Runtime, error) {
 	return &rt, nil
 }
 
-// RecordStart writes the runtime record of a jail kept by keeperPid.
-func (s *Store) RecordStart(name string, keeperPid, jinitPid int, cgroup any) error {
-	start, err := procStart(keeperPid)
-	if err != nil {
-		return fmt.Errorf("record jail start: %w", err)
-	}
-	cg, err := json.Marshal(cgroup)
-	if err != nil {
-		return fmt.Errorf("record jail start: %w", err)
-	}
-	return s.WriteRuntime(name, &Runtime{KeeperPid: keeperPid, KeeperStart: start, JinitPid: jinitPid, Started: time.Now().UTC(), Cgroup: cg})
-}
-
+// WriteRuntime records rt, with its keeper's start time, atomically.
 func (s *Store) WriteRuntime(name string, rt *Runtime) error {
-	b, _ := json.Marshal(rt)
+	start, err := procStart(rt.KeeperPid)
+	if err != nil {
+		return fmt.Errorf("record jail %s: keeper: %w", name, err)
+	}
+	rt.KeeperStart = start
+	b, err := json.Marshal(rt)
+	if err != nil {
+		return fmt.Errorf("record jail %s: %w", name, err)
+	}
 	return WriteAtomic(s.RuntimePath(name), b, 0o600)
 }
 
@@ -227,28 +230,6 @@ func (s *Store) Running(name string) *Runtime {
 		return nil
 	}
 	return rt
-}
-
-// reconcile cleans up after a keeper that died without doing so itself
-// (killed, or the machine's jailctl crashed mid-start): what the runtime
-// file names is removed, and the reason recorded. Callers hold the lock.
-func (s *Store) Reconcile(name string) error {
-	rt, err := s.ReadRuntime(name)
-	if errors.Is(err, os.ErrNotExist) {
-		return s.RemoveRunDir(name) // a start that died before writing it
-	}
-	if err == nil && rt.Alive() {
-		return nil
-	}
-	if err == nil {
-		if cerr := destroyKernelState(rt); cerr != nil {
-			return fmt.Errorf("clean up jail %s: %w", name, cerr)
-		}
-		if l := s.ReadLast(name); l == nil || l.At.Before(rt.Started) {
-			s.WriteLast(name, "the jail's keeper process died; cleaned up by a later command")
-		}
-	}
-	return s.RemoveRunDir(name)
 }
 
 // RemoveRunDir removes a jail's runtime directory, unless something is
@@ -288,3 +269,11 @@ func (s *Store) Stopping(name string) bool {
 
 // ConsolePath is where jinit's own output and the keeper's go.
 func (s *Store) ConsolePath(name string) string { return filepath.Join(s.LogDir(name), "console.log") }
+
+// Usage reads a running jail's accounting from the kernel.
+func (rt *Runtime) Usage() kmod.Usage {
+	if rt.Kernel == nil {
+		return kmod.Usage{}
+	}
+	return rt.Kernel.Usage()
+}

@@ -48,6 +48,11 @@ const (
 // or hostile peer cannot make the other side allocate without limit.
 const MaxFrame = 16 << 20
 
+// MaxClientFrame bounds what a client may send to jinit (hellos,
+// requests, acknowledgements, exec's input), far below MaxFrame: jinit
+// lives in the jail's memory limit, and log batches only go the other way.
+const MaxClientFrame = 256 << 10
+
 // Hello opens a connection in both directions.
 type Hello struct {
 	Proto    int    `json:"proto"`

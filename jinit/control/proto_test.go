@@ -103,6 +103,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 18, 'Q', '{', '"', 'v', 'e', 'r', 'b', '"', ':', '"', 's', 't', 'a', 't', 'u', 's', '"', '}'})
 	f.Add([]byte(`{"proto":1}`))
 	f.Add([]byte{0, 0, 0, 1, 'H'})
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 'Q'})
+	f.Add([]byte{0, 4, 0, 1, 'Q', '{'})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r := bytes.NewReader(b)
 		for {

@@ -54,8 +54,20 @@ func (c *Conn) Write(typ byte, payload []byte) error {
 	return WriteFrame(c.c, typ, payload)
 }
 
-// Read reads one frame from the peer.
-func (c *Conn) Read() (byte, []byte, error) { return ReadFrame(c.r, MaxFrame) }
+// Read reads one frame from the peer (at most MaxClientFrame).
+func (c *Conn) Read() (byte, []byte, error) { return ReadFrame(c.r, MaxClientFrame) }
+
+// Limits on what clients can make jinit hold: with MaxClientFrame they
+// bound the memory the control socket can cost (MaxConns × (frame +
+// MaxInflight requests)), whatever a client sends.
+const (
+	// MaxConns is how many connections are served at once; more are
+	// refused with an error frame.
+	MaxConns = 64
+	// MaxInflight is how many requests of one connection are answered
+	// at once; further ones wait (wait-ready blocks).
+	MaxInflight = 16
+)
 
 // SetReadDeadline bounds the next Read.
 func (c *Conn) SetReadDeadline(t time.Time) error { return c.c.SetReadDeadline(t) }
@@ -69,6 +81,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		<-ctx.Done()
 		ln.Close()
 	}()
+	slots := make(chan struct{}, MaxConns)
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -81,8 +94,24 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			}
 			return err
 		}
-		go s.serveConn(ctx, c)
+		select {
+		case slots <- struct{}{}:
+			go func() {
+				defer func() { <-slots }()
+				s.serveConn(ctx, c)
+			}()
+		default:
+			s.Log.Warn("control socket: too many connections; refusing one", "limit", MaxConns)
+			go s.refuse(c)
+		}
 	}
+}
+
+// refuse answers a connection beyond MaxConns with an error and closes it.
+func (s *Server) refuse(nc net.Conn) {
+	defer nc.Close()
+	nc.SetWriteDeadline(time.Now().Add(time.Second))
+	s.fatal(&Conn{c: nc}, "too many connections to jinit's control socket")
 }
 
 func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
@@ -96,6 +125,7 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	inflight := make(chan struct{}, MaxInflight)
 	for {
 		typ, payload, err := c.Read()
 		if err != nil {
@@ -122,9 +152,15 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 			}
 			return
 		}
+		select {
+		case inflight <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() { <-inflight }()
 			resp := s.Handler.Handle(ctx, req)
 			resp.ID = req.ID
 			b, _ := json.Marshal(resp)

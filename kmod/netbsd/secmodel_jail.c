@@ -10,8 +10,9 @@
  * core (jail_policy.c) and return its answer.  Nothing is decided
  * here.  The control plane is a sysctl subtree, security.models.jail.
  *
- * This file has never been compiled against NetBSD's headers nor
- * loaded: see README.md, "Verified here / Needs a NetBSD machine".
+ * Compiled against NetBSD 8.99.25's headers and run in its rump kernel
+ * (test/rump); never built or loaded on NetBSD 10: see README.md,
+ * "Verified here / Needs a NetBSD machine".
  *
  * Locks, in order: proc_lock, p->p_lock, jail_lock (adaptive), and
  * jail_audit_lock (spin, IPL_HIGH, taken last and alone, because
@@ -55,6 +56,47 @@ __KERNEL_RCSID(0, "$Jails: secmodel_jail.c $");
 #include "jail_policy.h"
 
 MODULE(MODULE_CLASS_SECMODEL, secmodel_jail, NULL);
+
+/*
+ * Kernel interfaces that differ between the releases this builds on:
+ * the NetBSD 8.99.25 headers of the rump test kit, NetBSD 10 and later
+ * (see README.md, "Verified here").
+ *
+ * proc_lock is a kmutex_t * up to 9.99.x and a kmutex_t after; the
+ * exact version is not pinned here, so the type decides.
+ */
+#define	JAIL_PROC_LOCK	_Generic(proc_lock,				\
+	kmutex_t *: proc_lock,						\
+	default: &proc_lock)
+
+/*
+ * kauth names newer than 8.99.25.  They are enumerators, not macros,
+ * so only the version can tell; a build that disagrees sets the
+ * JAIL_HAVE_* knob (CPPFLAGS+=-DJAIL_HAVE_KAUTH_WG=0).  A request the
+ * glue cannot name maps to the scope's UNKNOWN row, which denies.
+ */
+#ifndef JAIL_HAVE_KAUTH_NVMM
+#if defined(KAUTH_DEVICE_NVMM_CTL) || __NetBSD_Version__ >= 999000000
+#define	JAIL_HAVE_KAUTH_NVMM		1
+#else
+#define	JAIL_HAVE_KAUTH_NVMM		0
+#endif
+#endif
+#ifndef JAIL_HAVE_KAUTH_WG
+#if defined(KAUTH_NETWORK_INTERFACE_WG) || __NetBSD_Version__ >= 999000000
+#define	JAIL_HAVE_KAUTH_WG		1
+#else
+#define	JAIL_HAVE_KAUTH_WG		0
+#endif
+#endif
+#ifndef JAIL_HAVE_KAUTH_BIND_ANYADDR
+#if defined(KAUTH_REQ_NETWORK_BIND_ANYADDR) || \
+    __NetBSD_Version__ >= 999000000
+#define	JAIL_HAVE_KAUTH_BIND_ANYADDR	1
+#else
+#define	JAIL_HAVE_KAUTH_BIND_ANYADDR	0
+#endif
+#endif
 
 #define	SECMODEL_JAIL_ID	"org.jailsproject.secmodel.jail"
 #define	SECMODEL_JAIL_NAME	"Jails"
@@ -477,8 +519,10 @@ jail_map_device(kauth_action_t action)
 		return JP_DEV_BLUETOOTH_SETPRIV;
 	case KAUTH_DEVICE_GPIO_PINSET:
 		return JP_DEV_GPIO_PINSET;
+#if JAIL_HAVE_KAUTH_NVMM
 	case KAUTH_DEVICE_NVMM_CTL:
 		return JP_DEV_NVMM_CTL;
+#endif
 	case KAUTH_DEVICE_RAWIO_PASSTHRU:
 		return JP_DEV_RAWIO_PASSTHRU;
 	case KAUTH_DEVICE_RAWIO_SPEC:
@@ -521,16 +565,19 @@ jail_device_cb(kauth_cred_t cred, kauth_action_t action, void *cookie,
  */
 static enum jp_action
 jail_map_network(kauth_action_t action, enum kauth_network_req req,
-    void *arg1)
+    void *arg1, void *arg2)
 {
+	int domain;
 
 	switch (action) {
 	case KAUTH_NETWORK_ALTQ:
 		return JP_NET_ALTQ;
 	case KAUTH_NETWORK_BIND:
 		/* BIND_PORT and BIND_PRIVPORT never get here. */
+#if JAIL_HAVE_KAUTH_BIND_ANYADDR
 		if (req == KAUTH_REQ_NETWORK_BIND_ANYADDR)
 			return JP_NET_BIND_ANYADDR;
+#endif
 		return JP_NET_UNKNOWN;
 	case KAUTH_NETWORK_FIREWALL:
 		return JP_NET_FIREWALL;
@@ -559,8 +606,10 @@ jail_map_network(kauth_action_t action, enum kauth_network_req req,
 	case KAUTH_NETWORK_INTERFACE_TUN:
 	case KAUTH_NETWORK_INTERFACE_PVC:
 		return JP_NET_IFACE_CREATE;
+#if JAIL_HAVE_KAUTH_WG
 	case KAUTH_NETWORK_INTERFACE_WG:
 		return JP_NET_IFACE_WG;
+#endif
 	case KAUTH_NETWORK_IPSEC:
 		return JP_NET_IPSEC_BYPASS;
 	case KAUTH_NETWORK_IPV6:
@@ -578,9 +627,20 @@ jail_map_network(kauth_action_t action, enum kauth_network_req req,
 	case KAUTH_NETWORK_SOCKET:
 		switch (req) {
 		case KAUTH_REQ_NETWORK_SOCKET_OPEN:
-			/* arg1 is the domain of the new socket */
-			if ((int)(intptr_t)arg1 == PF_KEY)
+			/*
+			 * arg1 is the domain of the new socket, arg2 its
+			 * type.  socreate() authorises raw IPv4 sockets
+			 * here (only rip6_attach() asks for RAWSOCK), so
+			 * a raw socket is RAWSOCK whichever way it comes;
+			 * routing sockets are SOCK_RAW too but open to
+			 * everybody, as secmodel_suser has them.
+			 */
+			domain = (int)(intptr_t)arg1;
+			if (domain == PF_KEY)
 				return JP_NET_SOCKET_OPEN_KEY;
+			if ((int)(intptr_t)arg2 == SOCK_RAW &&
+			    domain != PF_ROUTE && domain != PF_BLUETOOTH)
+				return JP_NET_SOCKET_RAWSOCK;
 			return JP_NET_SOCKET_OPEN;
 		case KAUTH_REQ_NETWORK_SOCKET_RAWSOCK:
 			return JP_NET_SOCKET_RAWSOCK;
@@ -665,7 +725,7 @@ jail_network_cb(kauth_cred_t cred, kauth_action_t action, void *cookie,
 		    JP_TARGET_UNKNOWN;
 		return jail_decide(cred, JP_NET_SOCKET_CANSEE, target);
 	}
-	return jail_decide(cred, jail_map_network(action, req, arg1),
+	return jail_decide(cred, jail_map_network(action, req, arg1, arg2),
 	    JP_TARGET_UNKNOWN);
 }
 
@@ -706,7 +766,7 @@ jail_count_members(uint32_t id)
 	struct proc *p;
 	uint32_t n;
 
-	KASSERT(mutex_owned(&proc_lock));
+	KASSERT(mutex_owned(JAIL_PROC_LOCK));
 	n = 0;
 	PROCLIST_FOREACH(p, &allproc)
 		if (jail_cred_jail(p->p_cred) == id)
@@ -798,12 +858,12 @@ jail_sysctl_destroy(SYSCTLFN_ARGS)
 		return jail_errno(e);
 
 	/* Count and destroy as one step: nobody can enter in between. */
-	mutex_enter(&proc_lock);
+	mutex_enter(JAIL_PROC_LOCK);
 	mutex_enter(&jail_lock);
 	n = jail_count_members(id);
 	e = jp_destroy(jail_table, id, n);
 	mutex_exit(&jail_lock);
-	mutex_exit(&proc_lock);
+	mutex_exit(JAIL_PROC_LOCK);
 
 	if (e == JP_OK)
 		log(LOG_INFO, "secmodel_jail: destroyed jail %u by pid %d\n",
@@ -867,8 +927,8 @@ jail_sysctl_enter(SYSCTLFN_ARGS)
 	mutex_exit(&jail_lock);
 
 	if (e != JP_OK) {
-		proc_crmod_leave(ocred, NULL, false);
-		kauth_cred_free(ncred);
+		/* Keep ocred; proc_crmod_leave() frees ncred. */
+		proc_crmod_leave(ocred, ncred, false);
 		return jail_errno(e);
 	}
 	proc_crmod_leave(ncred, ocred, true);
@@ -908,7 +968,7 @@ jail_gather(struct jail_tele *tele)
 	struct rusage *ru;
 	uint32_t id;
 
-	mutex_enter(&proc_lock);
+	mutex_enter(JAIL_PROC_LOCK);
 	PROCLIST_FOREACH(p, &allproc) {
 		if ((id = jail_cred_jail(p->p_cred)) == JP_HOST ||
 		    id > JP_MAX_JAILS)
@@ -936,7 +996,7 @@ jail_gather(struct jail_tele *tele)
 		    id <= JP_MAX_JAILS)
 			tele[id].jt_nzombies++;
 	}
-	mutex_exit(&proc_lock);
+	mutex_exit(JAIL_PROC_LOCK);
 }
 
 static int

@@ -23,7 +23,7 @@ const jailFlags = unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | uni
 func runRole(t *testing.T, job string, flags uintptr) map[string]string {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Fatal("the profile tests need root (real namespaces, mounts, capabilities)")
+		t.Skip("needs root: the profile tests use real namespaces, mounts and capabilities (CI runs them as root)")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a safety net, not an assertion
 	defer cancel()

@@ -21,13 +21,13 @@ import (
 
 // Classic BPF opcodes used by the filter (linux/filter.h).
 const (
-	bpfLdAbsW = 0x00 | 0x00 | 0x20 // BPF_LD | BPF_W | BPF_ABS
-	bpfAndK   = 0x04 | 0x50 | 0x00 // BPF_ALU | BPF_AND | BPF_K
-	bpfJa     = 0x05 | 0x00        // BPF_JMP | BPF_JA
-	bpfJeqK   = 0x05 | 0x10 | 0x00 // BPF_JMP | BPF_JEQ | BPF_K
-	bpfJgeK   = 0x05 | 0x30 | 0x00 // BPF_JMP | BPF_JGE | BPF_K
-	bpfJsetK  = 0x05 | 0x40 | 0x00 // BPF_JMP | BPF_JSET | BPF_K
-	bpfRetK   = 0x06 | 0x00        // BPF_RET | BPF_K
+	bpfLdAbsW = unix.BPF_LD | unix.BPF_W | unix.BPF_ABS
+	bpfAndK   = unix.BPF_ALU | unix.BPF_AND | unix.BPF_K
+	bpfJa     = unix.BPF_JMP | unix.BPF_JA
+	bpfJeqK   = unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K
+	bpfJgeK   = unix.BPF_JMP | unix.BPF_JGE | unix.BPF_K
+	bpfJsetK  = unix.BPF_JMP | unix.BPF_JSET | unix.BPF_K
+	bpfRetK   = unix.BPF_RET | unix.BPF_K
 )
 
 // Offsets in struct seccomp_data. Arguments are 64-bit; the filter reads

@@ -7,6 +7,7 @@
  */
 #ifndef _STUB_SYS_PARAM_H_
 #define _STUB_SYS_PARAM_H_
+#define	__NetBSD_Version__	1000000000	/* 10.0 */
 #include <sys/types.h>
 #define	MIN(a, b)	((a) < (b) ? (a) : (b))
 #define	MAX(a, b)	((a) > (b) ? (a) : (b))

@@ -15,6 +15,10 @@
 #define	AF_INET6	24
 #define	AF_KEY		29
 #define	PF_KEY		AF_KEY
+#define	AF_BLUETOOTH	31
+#define	PF_BLUETOOTH	AF_BLUETOOTH
+#define	AF_ROUTE	34
+#define	PF_ROUTE	AF_ROUTE
 struct sockaddr {
 	uint8_t		sa_len;
 	sa_family_t	sa_family;

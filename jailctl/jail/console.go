@@ -1,4 +1,4 @@
-package main
+package jail
 
 import (
 	"errors"
@@ -24,8 +24,8 @@ import (
 // of those (docs/LOGS.md's settings, the collector's for service files).
 const consoleCheck = time.Second
 
-// consoleArchive names one rotated console file.
-const consoleArchive = "console.log."
+// ConsoleArchive names one rotated console file.
+const ConsoleArchive = "console.log."
 
 // watchConsole starts bounding the console of jail name; stop ends it.
 func watchConsole(st *store.Store, name string, log hclog.Logger) (stop func()) {
@@ -75,7 +75,7 @@ func rotateConsole(path string, size int64, keep int) error {
 	if err != nil || n == 0 {
 		return err
 	}
-	archive := fmt.Sprintf("%s%s", filepath.Join(filepath.Dir(path), consoleArchive), time.Now().UTC().Format("20060102T150405.000000000Z"))
+	archive := fmt.Sprintf("%s%s", filepath.Join(filepath.Dir(path), ConsoleArchive), time.Now().UTC().Format("20060102T150405.000000000Z"))
 	if err := copyPrefix(f, archive, n); err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func pruneConsole(dir string, keep int) error {
 	}
 	var arch []string
 	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), consoleArchive) && e.Type().IsRegular() {
+		if strings.HasPrefix(e.Name(), ConsoleArchive) && e.Type().IsRegular() {
 			arch = append(arch, e.Name())
 		}
 	}

@@ -1,0 +1,39 @@
+package jail
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+)
+
+// keeperProc is a live keeper process of a jail, from its command line.
+type keeperProc struct {
+	pid, jinitPid int
+	incarnation   string
+}
+
+// keepersOf finds the live keepers of jail name of this instance by their
+// command lines (/proc/PID/cmdline), for when the record that names them
+// is lost, damaged, or was never written.
+func (h *Host) keepersOf(name string) []keeperProc {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var out []keeperProc
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil || !bytes.Contains(b, []byte("\x00"+KeeperCommand+"\x00")) {
+			continue
+		}
+		if k, ok := parseKeeperArgs(h.Store.Dir, name, bytes.Split(bytes.TrimSuffix(b, []byte{0}), []byte{0})); ok {
+			k.pid = pid
+			out = append(out, k)
+		}
+	}
+	return out
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"os"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/jailsproject/jails/kmod"
+)
+
+// keeper is jinit's end of the keeper socket (--keeper-fd), shared by
+// watchKeeper and exit.
+var keeper atomic.Pointer[os.File]
+
+// watchKeeper ends the jail when the host process that keeps it is gone:
+// the keeper never writes to the keeper socket, so a read returns only
+// when the keeper's end is closed, that is, when it has exited. jinit then
+// exits at once, as a parent-death signal would have killed it; the
+// kernel ends every process of the jail with it, and the next jailctl
+// command on the jail removes what the keeper left.
+func watchKeeper(fd int, log hclog.Logger) {
+	syscall.CloseOnExec(fd)
+	f := os.NewFile(uintptr(fd), "keeper")
+	keeper.Store(f)
+	var b [1]byte
+	for {
+		if _, err := f.Read(b[:]); err != nil {
+			break
+		}
+	}
+	keeper.Store(nil)
+	log.Error("the jail's keeper has exited: ending the jail")
+	os.Exit(1)
+}
+
+// exit tells the keeper jinit's exit status, where the kernel would not
+// tell it (kmod.WaitJinit), and exits.
+func exit(code int) {
+	if f := keeper.Load(); f != nil {
+		f.Write(kmod.KeeperWord(code))
+	}
+	os.Exit(code)
+}
