@@ -2,7 +2,6 @@ package kmod
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -112,38 +111,4 @@ func sendWithFiles(f *os.File, b []byte, files []*os.File) error {
 		b, oob = b[n:], nil
 	}
 	return nil
-}
-
-// recvWithFiles reads the socket at fd to its end, at most limit bytes,
-// and every descriptor attached (close-on-exec).
-func recvWithFiles(fd, limit int) ([]byte, []int, error) {
-	var out []byte
-	var fds []int
-	buf := make([]byte, 64<<10)
-	oob := make([]byte, syscall.CmsgSpace(4*256))
-	for {
-		n, oobn, _, _, err := syscall.Recvmsg(fd, buf, oob, syscall.MSG_CMSG_CLOEXEC)
-		if err != nil {
-			return nil, nil, err
-		}
-		if oobn > 0 {
-			msgs, err := syscall.ParseSocketControlMessage(oob[:oobn])
-			if err != nil {
-				return nil, nil, err
-			}
-			for _, m := range msgs {
-				got, err := syscall.ParseUnixRights(&m)
-				if err == nil {
-					fds = append(fds, got...)
-				}
-			}
-		}
-		if n == 0 && oobn == 0 {
-			return out, fds, nil
-		}
-		out = append(out, buf[:n]...)
-		if len(out) > limit {
-			return nil, nil, errors.New("jail spec too large")
-		}
-	}
 }

@@ -146,3 +146,37 @@ func mountSys(keepers int) error {
 	}
 	return attachTree(keepers, "sys")
 }
+
+// recvWithFiles reads the socket at fd to its end, at most limit bytes,
+// and every descriptor attached (close-on-exec).
+func recvWithFiles(fd, limit int) ([]byte, []int, error) {
+	var out []byte
+	var fds []int
+	buf := make([]byte, 64<<10)
+	oob := make([]byte, unix.CmsgSpace(4*256))
+	for {
+		n, oobn, _, _, err := unix.Recvmsg(fd, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		if err != nil {
+			return nil, nil, err
+		}
+		if oobn > 0 {
+			msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, m := range msgs {
+				got, err := unix.ParseUnixRights(&m)
+				if err == nil {
+					fds = append(fds, got...)
+				}
+			}
+		}
+		if n == 0 && oobn == 0 {
+			return out, fds, nil
+		}
+		out = append(out, buf[:n]...)
+		if len(out) > limit {
+			return nil, nil, errors.New("jail spec too large")
+		}
+	}
+}

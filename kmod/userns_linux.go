@@ -64,7 +64,7 @@ func asRangeOwner(r IDRange, start func() error) error {
 		runtime.UnlockOSThread()
 		return fmt.Errorf("spawn jail: keep capabilities across the uid change: %w", e)
 	}
-	err := errors.New("unreachable")
+	var err error
 	if _, _, e := syscall.RawSyscall(syscall.SYS_SETRESUID, ^uintptr(0), uintptr(r.Base), ^uintptr(0)); e != 0 {
 		err = fmt.Errorf("spawn jail: become the owner of the user namespace: %w", e)
 	} else {

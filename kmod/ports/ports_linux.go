@@ -145,9 +145,13 @@ func (g *Guard) attachPair(p progParams, dir string, hooks []ebpf.AttachType) er
 // Files returns duplicates of the link descriptors, for handing the guard
 // to another process: the programs stay attached while any copy is open.
 // The caller closes them.
+//
+// The reservation in ip_local_reserved_ports goes with the links: Close
+// no longer removes it, Release does once the jail's cgroup is gone.
 func (g *Guard) Files() ([]*os.File, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.reserved = false
 	var out []*os.File
 	for _, l := range g.links {
 		fd, err := unix.FcntlInt(uintptr(l.FD()), unix.F_DUPFD_CLOEXEC, 0)
