@@ -197,3 +197,26 @@ func expectConnect(t *testing.T, who string, specs, got []string, want string) {
 		}
 	}
 }
+
+// FuzzRanges: whatever the sysctl holds, a parsed list formats to a form
+// that parses to the same set.
+func FuzzRanges(f *testing.F) {
+	for _, s := range []string{"", "80", "1-3,7", "65535", "5-3", "x", "1,,2", "0-65535"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		set, err := parseRanges(s)
+		if err != nil {
+			return
+		}
+		again, err := parseRanges(formatRanges(set))
+		if err != nil || len(again) != len(set) {
+			t.Fatalf("%q: %v, %d numbers then %d", s, err, len(set), len(again))
+		}
+		for n := range set {
+			if !again[n] {
+				t.Fatalf("%q: %d lost", s, n)
+			}
+		}
+	})
+}
