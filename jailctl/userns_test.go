@@ -151,3 +151,20 @@ func appendFile(t *testing.T, path, text string) {
 		t.Fatal(err)
 	}
 }
+
+// A source whose file system cannot be idmapped fails the start, naming
+// it and what is missing, and leaves nothing: never a jail without its
+// user namespace.
+func TestUserNamespaceNeedsIdmappedMounts(t *testing.T) {
+	h := newHost(t)
+	h.must("create", "nomap", "--services", idleServices(t), "--profile", "high", "--mount", "/sys/kernel:/opt/k:ro")
+	r := h.run("start", "nomap")
+	if r.code == 0 || !strings.Contains(r.stderr, "idmapped mount of /sys/kernel") ||
+		!strings.Contains(r.stderr, "does not support idmapped mounts") {
+		t.Fatalf("start with a sysfs source: exit %d, %q", r.code, r.stderr)
+	}
+	h.mustLeaveNothing()
+	if out := h.must("list"); strings.Contains(out, "running") {
+		t.Fatalf("the jail runs:\n%s", out)
+	}
+}
