@@ -15,7 +15,7 @@ STATICCHECK := $(BIN)/tools/staticcheck
 RACE_PKGS := ./services/... ./logs/... ./jinit/control/... ./kmod/mountinfo ./kmod/secmodel \
              ./jailctl/store ./jailctl/jail
 
-.PHONY: all build cross test test-go test-c test-race lint bench fuzz demo generate clean install uninstall
+.PHONY: all build cross test test-go test-c test-race test-systemd systemd-test lint bench fuzz demo generate clean install uninstall
 
 all: build
 
@@ -45,13 +45,20 @@ lint: $(STATICCHECK)
 	$(STATICCHECK) $(PKGS)
 	GOOS=netbsd $(STATICCHECK) $(PKGS)
 
-test: lint build cross test-c test-race test-go
+test: lint build cross test-c test-race test-go test-systemd
 
 test-race:
 	CGO_ENABLED=1 $(GO) test -race -count=1 $(RACE_PKGS)
 
 test-go:
 	$(GOFLAGS_B) $(GO) test $(TESTFLAGS) $(PKGS)
+
+# The systemd environment test: a Debian VM with systemd as PID 1 on cgroup
+# v2 runs jails under jail@.service and from login sessions (.ci/systemd-test;
+# the root image is cached in /var/cache/jails-test). About 4 minutes, 7 the
+# first time; its last result is in docs/OPERATIONS.md.
+test-systemd systemd-test: build
+	./.ci/systemd-test
 
 test-c:
 	@if [ -f kmod/netbsd/Makefile.test ]; then $(MAKE) --no-print-directory -C kmod/netbsd -f Makefile.test test; fi

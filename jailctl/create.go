@@ -18,17 +18,17 @@ func cmdCreate(ctx context.Context, e *env, args []string) error {
 	var d store.Def
 	var portList, mounts multiFlag
 	var svcDir string
-	fs.StringVar(&d.Root, "root", "", "prepared root used as the read-only base")
-	fs.StringVar(&d.Profile, "profile", "high", "security profile: low, medium or high")
-	fs.Var(&portList, "port", "reserve a port (8080, 8080/tcp, 53/udp); repeatable")
-	fs.StringVar(&svcDir, "services", "", "service directories to install into the jail's /etc/service")
-	fs.StringVar(&d.Hostname, "hostname", "", "hostname (default: the jail's name)")
-	fs.BoolVar(&d.Autostart, "autostart", false, "start with `start --all`")
-	fs.Var(&mounts, "mount", "bind mount SRC:DST[:ro]; repeatable")
-	fs.StringVar(&d.Memory, "memory", "", "memory limit (e.g. 512M)")
-	fs.Float64Var(&d.CPUs, "cpus", 0, "CPU limit in CPUs (e.g. 1.5)")
-	fs.Int64Var(&d.Pids, "pids", 0, "process limit")
-	fs.StringVar(&d.Net, "net", "host", "network: host (shared stack) or none (empty private one)")
+	fs.StringVar(&d.Root, "root", "", "prepared root `DIR` used as the read-only base")
+	fs.StringVar(&d.Profile, "profile", "high", "security `PROFILE`: low, medium or high")
+	fs.Var(&portList, "port", "reserve a `PORT` (8080, 8080/tcp, 53/udp); repeatable")
+	fs.StringVar(&svcDir, "services", "", "`DIR` of service directories to install into the jail's /etc/service")
+	fs.StringVar(&d.Hostname, "hostname", "", "`HOSTNAME` (default: the jail's name)")
+	fs.BoolVar(&d.Autostart, "autostart", false, "include the jail in 'start --all'")
+	fs.Var(&mounts, "mount", "bind mount `SRC:DST[:ro]`; repeatable")
+	fs.StringVar(&d.Memory, "memory", "", "memory limit `SIZE`, at least 16Mi (512Mi, 1.5G; K, M, G, T are powers of 1024, with or without i/B)")
+	fs.Float64Var(&d.CPUs, "cpus", 0, "CPU limit in `CPUS`, at least 0.01 (e.g. 1.5)")
+	fs.Int64Var(&d.Pids, "pids", 0, "process limit `N` (threads count), at least 16")
+	fs.StringVar(&d.Net, "net", "host", "network: `host|none` (host: shared stack; none: an empty private one)")
 	fs.BoolVar(&d.AllowUnreservedPorts, "allow-unreserved-ports", false, "let the jail bind ports it has not reserved")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -44,7 +44,7 @@ func cmdCreate(ctx context.Context, e *env, args []string) error {
 	d.Created = time.Now().UTC().Truncate(time.Second)
 	r, err := d.Resolve("create")
 	if err != nil {
-		return err
+		return usageError{err.Error()} // a value on the command line is wrong
 	}
 	warnings, err := checkReservations(r)
 	if err != nil {

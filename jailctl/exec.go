@@ -17,63 +17,100 @@ import (
 	"golang.org/x/term"
 )
 
-// execArgs parses exec's own syntax: NAME [-t] [-u USER] [--] CMD...;
-// everything from the command on belongs to the command.
-func execArgs(args []string) (name, user string, tty bool, cmd []string, err error) {
+const execHelp = `  -l                accepted for FreeBSD's jexec -l: the command always gets a clean
+                    environment (the jail user's HOME, SHELL, USER, PATH; TERM from
+                    the caller) and starts in the user's home directory
+  -t                give the command a terminal (the default for the shell)
+  -u, -U, --user USER
+                    a user of the jail's /etc/passwd (default root); the host's
+                    users do not exist in a jail, so -u and -U are the same
+JAIL is the jail's name or its JID (the ID column of jls).
+`
+
+type execOpts struct {
+	jail, user string
+	tty, login bool
+	cmd        []string
+}
+
+// execArgs parses exec's own syntax: [-l] [-t] [-u USER|-U USER] JAIL
+// [--] [CMD...], the flags also allowed between JAIL and CMD; everything
+// from the command on belongs to the command.
+func execArgs(args []string) (o execOpts, err error) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
 		case a == "-t":
-			tty = true
-		case a == "-u" || a == "--user":
+			o.tty = true
+		case a == "-l":
+			o.login = true
+		case a == "-u" || a == "-U" || a == "--user":
 			if i+1 >= len(args) {
-				return "", "", false, nil, usageError{"-u needs a USER"}
+				return o, usageError{a + " needs a USER"}
 			}
 			i++
-			user = args[i]
-		case strings.HasPrefix(a, "-u="):
-			user = a[3:]
+			o.user = args[i]
+		case strings.HasPrefix(a, "-u=") || strings.HasPrefix(a, "-U=") || strings.HasPrefix(a, "--user="):
+			_, o.user, _ = strings.Cut(a, "=")
 		case a == "--":
-			if name == "" {
-				return "", "", false, nil, usageError{"exec NAME [-t] [-u USER] [--] CMD..."}
+			if o.jail == "" {
+				return o, usageError{"no JAIL before --"}
 			}
-			return name, user, tty, args[i+1:], nil
-		case strings.HasPrefix(a, "-") && name == "":
-			return "", "", false, nil, usageError{fmt.Sprintf("unknown flag %q", a)}
-		case name == "":
-			name = a
+			o.cmd = args[i+1:]
+			return o, nil
 		case strings.HasPrefix(a, "-") && a != "-":
-			return "", "", false, nil, usageError{fmt.Sprintf("unknown flag %q (put -- before the command)", a)}
+			hint := ""
+			if o.jail != "" {
+				hint = " (put -- before the command)"
+			}
+			return o, usageError{fmt.Sprintf("unknown flag %q%s", a, hint)}
+		case o.jail == "":
+			o.jail = a
 		default:
-			return name, user, tty, args[i:], nil
+			o.cmd = args[i:]
+			return o, nil
 		}
 	}
-	if name == "" {
-		return "", "", false, nil, usageError{"exec NAME [-t] [-u USER] [--] CMD..."}
+	if o.jail == "" {
+		return o, usageError{"no JAIL named"}
 	}
-	return name, user, tty, nil, nil
+	return o, nil
 }
 
+// cmdExec runs a command in a jail, or with none the user's login shell
+// (on a terminal when stdin is one), as FreeBSD's jexec does.
 func cmdExec(ctx context.Context, e *env, args []string) error {
-	name, user, tty, cmd, err := execArgs(args)
+	o, err := execArgs(args)
 	if err != nil {
 		return err
 	}
-	if len(cmd) == 0 {
-		return usageError{"exec: no command"}
+	name, err := e.resolveJail(o.jail)
+	if err != nil {
+		return err
 	}
-	return e.exec(ctx, name, control.Request{Argv: cmd, User: user, TTY: tty})
+	if len(o.cmd) == 0 {
+		tty := o.tty || term.IsTerminal(int(os.Stdin.Fd()))
+		return e.exec(ctx, name, control.Request{Shell: true, User: o.user, TTY: tty})
+	}
+	return e.exec(ctx, name, control.Request{Argv: o.cmd, User: o.user, TTY: o.tty})
 }
 
 func cmdAttach(ctx context.Context, e *env, args []string) error {
-	name, user, _, cmd, err := execArgs(args)
+	if len(args) == 0 {
+		return usageError{"no jail named"}
+	}
+	o, err := execArgs(args)
 	if err != nil {
 		return err
 	}
-	if len(cmd) > 0 {
-		return usageError{"attach NAME [-u USER]"}
+	if len(o.cmd) > 0 || o.login {
+		return usageError{"attach takes a NAME and -u USER only"}
 	}
-	return e.exec(ctx, name, control.Request{Shell: true, User: user, TTY: true})
+	name, err := e.resolveJail(o.jail)
+	if err != nil {
+		return err
+	}
+	return e.exec(ctx, name, control.Request{Shell: true, User: o.user, TTY: true})
 }
 
 // exec runs a command inside the jail through its jinit and returns its

@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/jailsproject/jails/jailctl/jail"
@@ -26,6 +24,12 @@ type JailInfo struct {
 	Profile   string          `json:"profile"`
 	Ports     []string        `json:"ports"`
 	Autostart bool            `json:"autostart"`
+	Hostname  string          `json:"hostname,omitempty"`
+	Root      string          `json:"root,omitempty"` // "" is the host's / read-only
+	Net       string          `json:"net,omitempty"`
+	Memory    string          `json:"memory,omitempty"` // limits as defined
+	CPUs      float64         `json:"cpus,omitempty"`
+	Pids      int64           `json:"pids,omitempty"`
 	Usage     kmod.Usage      `json:"usage"`
 	Started   *time.Time      `json:"started,omitempty"`
 	UptimeSec int64           `json:"uptime_seconds,omitempty"`
@@ -44,7 +48,10 @@ func (e *env) info(name string) JailInfo {
 	if in.DefErr != nil {
 		ji.ConfigErr = in.DefErr.Error()
 	} else {
-		ji.ID, ji.Profile, ji.Autostart = in.Def.Def.ID, in.Def.Def.Profile, in.Def.Def.Autostart
+		d := in.Def.Def
+		ji.ID, ji.Profile, ji.Autostart = d.ID, d.Profile, d.Autostart
+		ji.Hostname, ji.Root, ji.Net = d.HostnameOrName(), d.Root, d.Net
+		ji.Memory, ji.CPUs, ji.Pids = d.Memory, d.CPUs, d.Pids
 		for _, p := range in.Def.Ports {
 			ji.Ports = append(ji.Ports, p.String())
 		}
@@ -56,52 +63,6 @@ func (e *env) info(name string) JailInfo {
 	}
 	ji.LastExit = in.Last
 	return ji
-}
-
-func cmdList(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("list", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "machine-readable output")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usageError{"list takes no arguments"}
-	}
-	names, err := e.st.Names()
-	if err != nil {
-		return err
-	}
-	infos := make([]JailInfo, 0, len(names))
-	for _, n := range names {
-		infos = append(infos, e.info(n))
-	}
-	if *asJSON {
-		return writeJSON(e.stdout, infos)
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tSTATE\tPROFILE\tPORTS\tPROCS\tCPU\tMEM\tUPTIME")
-	for _, j := range infos {
-		procs, cpu, mem, up := "-", "-", "-", "-"
-		state := j.State
-		if j.State == "running" {
-			procs = fmt.Sprint(j.Usage.Procs)
-			cpu = j.Usage.CPU.Truncate(time.Millisecond).String()
-			mem = humanBytes(j.Usage.MemBytes)
-			up = (time.Duration(j.UptimeSec) * time.Second).String()
-		} else if j.LastExit != nil && j.LastExit.Reason != "stopped" {
-			state = "stopped (" + j.LastExit.Reason + ")"
-		}
-		if j.ConfigErr != "" {
-			state += " [invalid definition]"
-		}
-		ports := strings.Join(j.Ports, ",")
-		if ports == "" {
-			ports = "-"
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.Name, state, orDash(j.Profile), ports, procs, cpu, mem, up)
-	}
-	return tw.Flush()
 }
 
 func orDash(s string) string {
@@ -151,6 +112,12 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usageError{"status takes exactly one NAME"}
 	}
+	if err := e.st.MustExist(pos[0]); err != nil {
+		return err
+	}
+	if e.st.Running(pos[0]) == nil {
+		return e.statusStopped(pos[0], *asJSON)
+	}
 	c, err := e.dial(ctx, pos[0])
 	if err != nil {
 		return err
@@ -165,6 +132,26 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	}
 	services.WriteTable(e.stdout, resp.Services, time.Now())
 	return nil
+}
+
+// statusStopped says that the jail is not running, and why it last
+// stopped, and exits 3 as `systemctl status` does for an inactive unit.
+func (e *env) statusStopped(name string, asJSON bool) error {
+	last := e.st.ReadLast(name)
+	if asJSON {
+		writeJSON(e.stdout, []services.Status{})
+		return exitStatus(exitNotRunning)
+	}
+	msg := fmt.Sprintf("jail %s is not running", name)
+	if last != nil {
+		msg += fmt.Sprintf(" (last stop: %s", last.Reason)
+		if !last.At.IsZero() {
+			msg += ", " + last.At.Local().Format(time.DateTime)
+		}
+		msg += ")"
+	}
+	fmt.Fprintln(e.stdout, msg)
+	return exitStatus(exitNotRunning)
 }
 
 func cmdSvc(ctx context.Context, e *env, args []string) error {

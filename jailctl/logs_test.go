@@ -353,8 +353,10 @@ func TestLogsContent(t *testing.T) {
 	svc := t.TempDir()
 	service(t, svc, "big", "head -c 1048576 /dev/zero | tr '\\0' a; echo; echo after\nexec sleep 100000", "")
 	service(t, svc, "bin", `printf 'a\000b\377\376c\r\n\033[31mred\n'`+"\nexec sleep 100000", "")
-	service(t, svc, "closer", "echo before\nexec 1>&-\necho err-after >&2\nprintf partial >&2\nsleep 0.2\nexit 3", `restart = "never"`)
-	service(t, svc, "fin", "echo run-out\nexit 2", `restart = "never"`)
+	// closer and fin end after start's settle window: a failure before it
+	// would (rightly) fail the start.
+	service(t, svc, "closer", "echo before\nexec 1>&-\necho err-after >&2\nprintf partial >&2\nsleep 1\nexit 3", `restart = "never"`)
+	service(t, svc, "fin", "echo run-out\nsleep 1\nexit 2", `restart = "never"`)
 	os.WriteFile(filepath.Join(svc, "fin", "finish"), []byte("#!/bin/sh\necho \"finish $1 $2\"\n"), 0o755)
 	h.must("create", "ct", "--services", svc)
 	h.collector()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -257,7 +258,7 @@ func TestInstalledUnitsVerify(t *testing.T) {
 
 	h := newHost(t)
 	h.must("create", "inst")
-	cmd := exec.Command(filepath.Join(prefix, "sbin", "jls"))
+	cmd := exec.Command(filepath.Join(prefix, "sbin", "jls"), "-d") // -d: stopped jails too
 	cmd.Env = append(os.Environ(), "JAILS_STATE_DIR="+h.state)
 	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "inst") {
 		t.Fatalf("installed jls: %v\n%s", err, out)
@@ -332,6 +333,14 @@ func TestCompletion(t *testing.T) {
 		{"jailctl --state-dir " + h.state + " stop --", "--all --timeout"},
 		{"jexec w", "web"},
 		{"jls --", "--json"},
+		{"jls -", "-d -v -n -q -j --json"},
+		{"jls -j ", "db web"},
+		{"jls -n na", "name"},
+		{"jexec -", "-l -t -u -U --"},
+		{"jailctl --state-dir " + h.state + " set web mem", "memory="},
+		{"jailctl --state-dir " + h.state + " set ", "db web"},
+		{"jailctl help se", "set"},
+		{"jailctl --v", "--version"},
 	}
 	script := "source completion/jailctl.bash\n"
 	for _, c := range cases {
@@ -350,10 +359,52 @@ func TestCompletion(t *testing.T) {
 			t.Errorf("bash completion of %q: got %q, want %q\n(all: %q)", c.line, got[min(i, len(got)-1)], c.want, got)
 		}
 	}
+	testZshCompletion(t, h)
+}
+
+// testZshCompletion completes command lines in Debian's zsh, interactive on
+// a pseudo-terminal with compinit (testdata/zcomplete.zsh), and compares
+// the candidates offered.
+func testZshCompletion(t *testing.T, h *host) {
 	if _, err := exec.LookPath("zsh"); err != nil {
-		t.Skip("zsh is not installed: the zsh completion is not checked")
+		t.Fatal("zsh is not installed (Debian package zsh; .ci/run installs it)")
 	}
-	if out, err := exec.Command("zsh", "-n", "completion/_jailctl").CombinedOutput(); err != nil {
-		t.Fatalf("zsh -n: %v\n%s", err, out)
+	cases := []struct{ line, want string }{
+		{"jailctl st", "start stats status stop"},
+		{"jailctl create x --profile ", "high low medium"},
+		{"jailctl start ", "db web"},
+		{"jailctl svc web ", "nginx php"},
+		{"jailctl svc web nginx ", "down once restart signal up"},
+		{"jailctl set web mem", "memory"},
+		{"jailctl help se", "set"},
+		{"jls -j ", "db web"},
+		{"jls -d na", "name"},
+		{"jexec ", "db web"},
+		{"jexec -U nobody w", "web"},
 	}
+	args := []string{"-f", "testdata/zcomplete.zsh", filepath.Join(must(os.Getwd()), "completion")}
+	for _, c := range cases {
+		args = append(args, c.line)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "zsh", args...)
+	cmd.Env = append(os.Environ(), "JAILS_STATE_DIR="+h.state, "HOME="+t.TempDir())
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("zsh: %v\n%s", err, out)
+	}
+	got := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	for i, c := range cases {
+		if i >= len(got) || got[i] != c.want {
+			t.Errorf("zsh completion of %q: got %q, want %q\n(all: %q)", c.line, got[min(i, len(got)-1)], c.want, got)
+		}
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

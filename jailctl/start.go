@@ -81,7 +81,12 @@ func (e *env) onJails(fs *flag.FlagSet, args []string, verb, done string, fn fun
 func cmdStart(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("start", flag.ContinueOnError)
 	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for the services to be ready")
-	return e.onJails(fs, args, "start", "started", func(n string) error { return e.start(ctx, n, *timeout) })
+	return e.onJails(fs, args, "start", "started", func(n string) error {
+		if err := e.ownScope(ctx, n); err != nil {
+			return err
+		}
+		return e.start(ctx, n, *timeout)
+	})
 }
 
 func (e *env) start(ctx context.Context, name string, timeout time.Duration) error {

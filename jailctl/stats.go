@@ -32,7 +32,8 @@ func cmdStats(ctx context.Context, e *env, args []string) error {
 	asJSON := fs.Bool("json", false, "machine-readable output")
 	asProm := fs.Bool("prometheus", false, "Prometheus text exposition format")
 	httpHdr := fs.Bool("http", false, "with --prometheus: prepend an HTTP response header (for inetd)")
-	colAddr := fs.String("collector", envOr("JAILS_COLLECTOR", defaultCollector), `collector to ask for CPU samples; "" for none`)
+	envAddr, envSet := os.LookupEnv("JAILS_COLLECTOR")
+	colAddr := fs.String("collector", envAddr, `collector to ask for CPU samples; "" for none (default: the running collector's recorded address, else `+defaultCollector+`)`)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -45,6 +46,11 @@ func cmdStats(ctx context.Context, e *env, args []string) error {
 	}
 	if *httpHdr && !*asProm {
 		return usageError{"--http goes with --prometheus"}
+	}
+	if !flagSet(fs, "collector") && !envSet {
+		if *colAddr = e.st.CollectorAddr(); *colAddr == "" {
+			*colAddr = defaultCollector
+		}
 	}
 	jails, err := e.statsSnapshots(ctx, pos, *colAddr)
 	if err != nil {
@@ -63,13 +69,6 @@ func cmdStats(ctx context.Context, e *env, args []string) error {
 	}
 	printStats(e.stdout, jails, time.Now())
 	return nil
-}
-
-func envOr(k, def string) string {
-	if v, ok := os.LookupEnv(k); ok {
-		return v
-	}
-	return def
 }
 
 // statsSnapshots reads the named jail (which must run) or every running one.

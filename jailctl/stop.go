@@ -26,6 +26,9 @@ func cmdRestart(ctx context.Context, e *env, args []string) error {
 		if err := e.stop(ctx, n, *timeout); err != nil {
 			return err
 		}
+		if err := e.ownScope(ctx, n); err != nil {
+			return err
+		}
 		return e.start(ctx, n, 60*time.Second)
 	})
 }

@@ -50,6 +50,7 @@ type svcLog struct {
 	mu       sync.Mutex
 	pipes    []*pipe // stdout, stderr; nil until the service first runs
 	released bool    // write ends closed (service removed, or shutdown)
+	recent   recent  // its last output, for start errors (recent.go)
 }
 
 type pipe struct {
@@ -207,6 +208,7 @@ func readOnce(fd int, p *pipe) (int, error) {
 		}
 		if n > 0 {
 			p.src.Feed(time.Now().UnixNano(), (*bp)[:n])
+			p.svc.recent.add((*bp)[:n])
 		}
 		return max(n, 0), err
 	}
@@ -244,6 +246,7 @@ func (c *Capture) Message(name, msg string) {
 		}
 	}
 	c.buf.Message(name, now, msg)
+	s.recent.addLine(msg)
 	s.mu.Unlock()
 	switch {
 	case strings.HasPrefix(msg, "started ("):

@@ -46,6 +46,12 @@ func run(ctx context.Context, args []string) error {
 	resetIgnoredSignals()
 	if len(args) > 0 {
 		switch args[0] {
+		case "--version", "-version":
+			fmt.Printf("jinit %s\n", version)
+			return nil
+		case "-h", "--help", "-help":
+			fmt.Print(usage)
+			return nil
 		case "ctl":
 			return runCtl(ctx, args[1:])
 		case "rlimit-exec":

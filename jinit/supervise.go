@@ -61,11 +61,11 @@ func supervise(ctx context.Context, o options) error {
 		return err
 	}
 	reaper := services.StartReaper()
-	cfg := services.Config{Dir: o.services, Log: log, Reaper: reaper, Exe: selfExe()}
+	cfg := services.Config{Dir: o.services, Log: log, Reaper: reaper, Exe: selfExe(), Profile: os.Getenv("JAIL_PROFILE")}
 	var capt *Capture // capture needs a collector to stream to: only with a control socket
 	if ln != nil {
 		capt = newCapture(o, log)
-		cfg.Output, cfg.Message = capt.Output, capt.Message
+		cfg.Output, cfg.Message, cfg.Tail = capt.Output, capt.Message, capt.Recent
 	}
 	eng := services.New(cfg)
 

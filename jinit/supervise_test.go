@@ -256,12 +256,12 @@ func TestRescan(t *testing.T) {
 }
 
 // wait-ready answers the same whenever it comes: a restart = "never"
-// service that started and then ended (exit 2, or exit 0) counts as
-// started; one whose run cannot be executed (its interpreter is missing)
-// is named as failed.
+// service that settled and then ended (exit 2), or ended cleanly (exit 0),
+// counts as started; one that failed before it settled, or whose run cannot
+// be executed (its interpreter is missing), is named as failed.
 func TestWaitReadyAfterServicesEnded(t *testing.T) {
 	dir := t.TempDir()
-	writeService(t, dir, "fails-later", "exit 2", `restart = "never"`)
+	writeService(t, dir, "fails-later", "sleep 0.6\nexit 2", `restart = "never"`)
 	writeService(t, dir, "ends", "exit 0", `restart = "never"`)
 	s := startSupervisor(t, dir, true)
 	waitFor(t, 5*time.Second, "both services to end", func() bool {
@@ -279,7 +279,16 @@ func TestWaitReadyAfterServicesEnded(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, err := s2.client.Do(ctx, control.Request{Verb: services.VerbWaitReady, TimeoutMS: 5000})
-	if err == nil || !strings.Contains(err.Error(), "noexec (failed") {
+	if err == nil || !strings.Contains(err.Error(), "noexec (run: program or interpreter not found") {
 		t.Fatalf("wait-ready with a service that cannot start: %v", err)
+	}
+
+	early := t.TempDir()
+	writeService(t, early, "fails-early", "echo cannot parse the config\nexit 2", `restart = "never"`)
+	s3 := startSupervisor(t, early, true)
+	_, err = s3.client.Do(ctx, control.Request{Verb: services.VerbWaitReady, TimeoutMS: 5000})
+	if err == nil || !strings.Contains(err.Error(), "fails-early (failed: exited: exit 2)") ||
+		!strings.Contains(err.Error(), "| cannot parse the config") {
+		t.Fatalf("wait-ready with a service that failed before it settled: %v", err)
 	}
 }

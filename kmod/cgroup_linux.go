@@ -117,7 +117,7 @@ func PlanCgroup(group, name string) (*Cgroup, error) {
 	if err != nil {
 		return nil, err
 	}
-	cg := &Cgroup{V2: filepath.Join(l.v2Mount, l.v2Own, group, name), V1: map[string]string{}}
+	cg := &Cgroup{V2: filepath.Join(l.v2Mount, l.v2Base(), group, name), V1: map[string]string{}}
 	for _, c := range v1Controllers {
 		if mnt := l.v1Mount[c]; mnt != "" {
 			cg.V1[c] = filepath.Join(mnt, l.v1Own[c], group, name)
@@ -129,6 +129,9 @@ func PlanCgroup(group, name string) (*Cgroup, error) {
 // Create makes the planned directories and applies the limits; on
 // failure it removes what it made.
 func (cg *Cgroup) Create(lim Limits) error {
+	if err := enterLeaf(filepath.Dir(filepath.Dir(cg.V2))); err != nil {
+		return err
+	}
 	if err := mkdirCgroup(cg.V2); err != nil {
 		return err
 	}
@@ -167,6 +170,67 @@ func delegate(group string) {
 			writeFile(filepath.Join(group, "cgroup.subtree_control"), "+"+c)
 		}
 	}
+}
+
+// supervisorLeaf is the cgroup a managing process (jailctl run under
+// jail@.service, jailctl start in its transient scope) moves into inside a
+// cgroup that systemd delegated to it. cgroup v2's no-internal-process
+// rule lets a cgroup that holds processes of its own enable no controllers
+// for its children: left in the unit's cgroup, jailctl would leave the
+// jails' cgroups without memory, cpu and pids limits.
+const supervisorLeaf = "supervisor"
+
+// delegated reports whether systemd delegated this cgroup (Delegate=yes):
+// it marks such cgroups with the trusted.delegate (and, newer, the
+// user.delegate) extended attribute.
+func delegated(dir string) bool {
+	buf := make([]byte, 8)
+	for _, attr := range []string{"trusted.delegate", "user.delegate"} {
+		if n, err := unix.Getxattr(dir, attr, buf); err == nil && string(buf[:n]) == "1" {
+			return true
+		}
+	}
+	return false
+}
+
+// v2Base is where this process puts its jails: its own cgroup, or the
+// delegated cgroup whose supervisor leaf it already moved into.
+func (l *cgroupLayout) v2Base() string {
+	if filepath.Base(l.v2Own) == supervisorLeaf && delegated(filepath.Join(l.v2Mount, filepath.Dir(l.v2Own))) {
+		return filepath.Dir(l.v2Own)
+	}
+	return l.v2Own
+}
+
+// EnterDelegatedLeaf moves this process into the supervisor leaf of its
+// own cgroup if systemd delegated that cgroup to it (a transient scope made
+// for a jail): the keeper it starts then inherits the leaf, and the
+// delegated cgroup is left free to hand its controllers down.
+func EnterDelegatedLeaf() error {
+	l, err := detectCgroups()
+	if err != nil {
+		return err
+	}
+	return enterLeaf(filepath.Join(l.v2Mount, l.v2Base()))
+}
+
+// enterLeaf, in a delegated cgroup that still holds this process, moves the
+// process into the supervisor leaf and enables the controllers systemd
+// delegated for the cgroups below, as cgroup v2 requires. Anywhere else it
+// does nothing.
+func enterLeaf(base string) error {
+	if !delegated(base) {
+		return nil
+	}
+	leaf := filepath.Join(base, supervisorLeaf)
+	if err := os.Mkdir(leaf, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("create cgroup %s: %w", leaf, err)
+	}
+	if err := writeFile(filepath.Join(leaf, "cgroup.procs"), strconv.Itoa(os.Getpid())); err != nil {
+		return fmt.Errorf("move into %s: %w", leaf, err)
+	}
+	delegate(base)
+	return nil
 }
 
 func mkdirCgroup(dir string) error {

@@ -115,6 +115,9 @@ func stage() ([]string, error) {
 	if err := mountAfterPivot(&spec, jinit, srcs); err != nil {
 		return nil, err
 	}
+	if err := linkVarRun(); err != nil {
+		return nil, err
+	}
 	svcDir := "/etc/service"
 	if spec.NoServices {
 		svcDir = NoServicesDir
@@ -131,6 +134,7 @@ func stage() ([]string, error) {
 	os.Clearenv()
 	os.Setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
 	os.Setenv("JAIL_NAME", spec.Name)
+	os.Setenv("JAIL_PROFILE", spec.Profile) // jinit names it when a service fails on EPERM
 	keeperFD := -1
 	if spec.KeeperPipe {
 		keeperFD = stageKeeperFD
@@ -186,6 +190,13 @@ func composeRoot(s *Spec) error {
 		}
 	}
 	for _, d := range WritableDirs {
+		if d == "etc" && s.Root == "" {
+			// The host's /etc under the jail's own layer, minus its secrets.
+			if err := mountEtc(s.Writable, filepath.Join(r, d)); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := bindDir(filepath.Join(s.Writable, d), filepath.Join(r, d), unix.MS_NOSUID|unix.MS_NODEV); err != nil {
 			return err
 		}
@@ -385,6 +396,33 @@ func mountAfterPivot(s *Spec, jinit int, srcs []int) error {
 	return nil
 }
 
+// mountPoint makes sure dst exists as a directory or a file. An existing
+// one of the right kind is used as it is: a file of the read-only base
+// (--mount SRC:/etc/nginx/nginx.conf) cannot be opened for writing.
+func mountPoint(dst string, dir bool) error {
+	if fi, err := os.Stat(dst); err == nil {
+		if fi.IsDir() != dir {
+			kind := map[bool]string{true: "a directory", false: "a file"}
+			return fmt.Errorf("mount point %s: the source is %s, the destination is not", dst, kind[dir])
+		}
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return fmt.Errorf("create mount point %s: %w", dst, err)
+	}
+	if dir {
+		if err := os.Mkdir(dst, 0o755); err != nil {
+			return fmt.Errorf("create mount point %s: %w", dst, err)
+		}
+		return nil
+	}
+	f, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("create mount point %s: %w", dst, err)
+	}
+	return f.Close()
+}
+
 // cloneTree makes a detached copy of the mount tree at path (open_tree
 // with OPEN_TREE_CLONE, Linux 5.2), to be attached later with move_mount.
 func cloneTree(path string) (int, error) {
@@ -400,24 +438,19 @@ func bindFD(fd int, dst string, ro bool) error {
 	if err := unix.Fstat(fd, &st); err != nil {
 		return fmt.Errorf("stat source of %s: %w", dst, err)
 	}
-	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-		if err := os.MkdirAll(dst, 0o755); err != nil {
-			return fmt.Errorf("create mount point %s: %w", dst, err)
-		}
-	} else {
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return fmt.Errorf("create mount point %s: %w", dst, err)
-		}
-		f, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o644)
-		if err != nil {
-			return fmt.Errorf("create mount point %s: %w", dst, err)
-		}
-		f.Close()
+	if err := mountPoint(dst, st.Mode&unix.S_IFMT == unix.S_IFDIR); err != nil {
+		return err
 	}
 	if err := unix.MoveMount(fd, "", unix.AT_FDCWD, dst, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
 		return fmt.Errorf("attach mount at %s: %w", dst, err)
 	}
 	unix.Close(fd)
+	// A clone of a shared mount (systemd makes every host mount shared)
+	// joins its peer group: made private, nothing mounted on either side
+	// propagates to the other.
+	if err := unix.Mount("", dst, "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("make %s private: %w", dst, err)
+	}
 	if ro {
 		return readOnlyTree(dst)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -53,7 +54,7 @@ type waiter struct {
 	names    []string
 	deadline time.Time
 	reply    chan result
-	timer    *time.Timer
+	timer    Timer
 }
 
 // ErrShutdown is returned to commands that arrive after the supervisor stopped.
@@ -132,7 +133,7 @@ func (e *Engine) operate(c Command) error {
 		if u.st.Pid == 0 {
 			return fmt.Errorf("signal %s: service is not running", c.Service)
 		}
-		killGroup(u.st.Pid, sig)
+		e.killGroup(u.st.Pid, sig)
 	}
 	return nil
 }
@@ -176,8 +177,8 @@ func (e *Engine) addWaiter(r *request) {
 		w.names = []string{r.cmd.Service}
 	}
 	if r.cmd.Timeout > 0 {
-		w.deadline = time.Now().Add(r.cmd.Timeout)
-		w.timer = time.AfterFunc(r.cmd.Timeout, func() { e.evC <- unitEvent{kind: evWaiterTimeout} })
+		w.deadline = e.clock.Now().Add(r.cmd.Timeout)
+		w.timer = e.clock.AfterFunc(r.cmd.Timeout, func() { e.evC <- unitEvent{kind: evWaiterTimeout} })
 	}
 	e.waiters = append(e.waiters, w)
 }
@@ -185,7 +186,7 @@ func (e *Engine) addWaiter(r *request) {
 // checkWaiters answers the waiters that can be answered now.
 func (e *Engine) checkWaiters() {
 	kept := e.waiters[:0]
-	now := time.Now()
+	now := e.clock.Now()
 	for _, w := range e.waiters {
 		done, err := e.waitState(w, now)
 		if !done {
@@ -207,45 +208,63 @@ func (e *Engine) waitState(w *waiter, now time.Time) (bool, error) {
 		return true, ErrShutdown
 	}
 	names := w.names
+	se := &StartError{}
 	if names == nil {
 		names = e.names()
+		se.Invalid = e.invalid
 	}
-	var pending, failed []string
 	for _, n := range names {
 		u := e.units[n]
 		switch {
 		case u == nil:
-			failed = append(failed, n+" (removed)")
-		case u.st.Ready, u.st.Phase == PhaseDone:
-		case u.st.WasReady && (u.st.Phase == PhaseFailed || u.st.Phase == PhaseDown):
+			se.Failed = append(se.Failed, StartFailure{Service: n, Cause: "removed"})
+		case u.st.Settled, u.st.Phase == PhaseDone:
+		case u.st.WasReady && u.st.Unsettled == 0 && (u.st.Phase == PhaseFailed || u.st.Phase == PhaseDown):
 			// It started, then ended for good (restart = "never"): its
 			// start succeeded whenever this request came in; what became
 			// of it since is in its status.
-		case u.st.Phase == PhaseFailed:
-			failed = append(failed, fmt.Sprintf("%s (failed: %s)", n, lastExitText(u)))
+		case u.st.Phase == PhaseFailed || u.st.Unsettled > 0:
+			// Failed for good, or died before it settled: a crash loop
+			// is never "started", and its answer does not wait for the
+			// restart burst to run out.
+			se.Failed = append(se.Failed, e.failure(u))
 		case u.st.Want == WantDown && w.names == nil:
 			// Not wanted (a down file): not waited for.
 		default:
-			pending = append(pending, n+" ("+u.st.Phase.String()+")")
+			se.Pending = append(se.Pending, n+" ("+u.st.Phase.String()+")")
 		}
 	}
-	if len(failed) > 0 {
-		return true, fmt.Errorf("services failed: %s", strings.Join(failed, ", "))
-	}
-	if len(pending) == 0 {
+	timedOut := !w.deadline.IsZero() && !now.Before(w.deadline)
+	switch {
+	case len(se.Failed) > 0 || len(se.Invalid) > 0 || (timedOut && len(se.Pending) > 0):
+		return true, se
+	case len(se.Pending) == 0:
 		return true, nil
-	}
-	if !w.deadline.IsZero() && !now.Before(w.deadline) {
-		return true, fmt.Errorf("services not ready in time: %s", strings.Join(pending, ", "))
 	}
 	return false, nil
 }
 
-func lastExitText(u *unit) string {
-	if u.st.LastExit == nil {
-		return "never started"
+// failure describes why u did not come up, with its last log lines.
+func (e *Engine) failure(u *unit) StartFailure {
+	f := StartFailure{Service: u.spec.Name, Cause: u.st.Cause}
+	if f.Cause == "" {
+		f.Cause = "never started"
+		if u.st.LastExit != nil {
+			f.Cause = "exited: " + u.st.LastExit.String()
+		}
+		if u.st.Phase != PhaseFailed {
+			f.Cause += " before it settled, " + u.st.Phase.String()
+		} else {
+			f.Cause = "failed: " + f.Cause
+		}
 	}
-	return u.st.LastExit.String()
+	if e.cfg.Tail != nil {
+		f.Log = e.cfg.Tail(u.spec.Name, TailLines)
+	}
+	if e.cfg.Profile != "" && slices.ContainsFunc(f.Log, func(l string) bool { return strings.Contains(l, "Operation not permitted") }) {
+		f.Cause += fmt.Sprintf("; it was refused an operation, which the jail's profile %q may deny (docs/SECURITY.md lists what each profile denies)", e.cfg.Profile)
+	}
+	return f
 }
 
 func (e *Engine) failWaiters(msg string) {
@@ -265,7 +284,9 @@ func (e *Engine) rescan() {
 	}
 	if err := CheckGraph(svcs); err != nil {
 		e.log.Error("service dependencies", "error", err)
+		errs = append(errs, err)
 	}
+	e.invalid = errs
 	seen := map[string]bool{}
 	for _, s := range svcs {
 		seen[s.Name] = true
@@ -273,8 +294,9 @@ func (e *Engine) rescan() {
 			u.spec, u.removed = s, false
 			continue
 		}
-		u := &unit{spec: s, st: State{Since: time.Now()}}
+		u := &unit{spec: s, st: State{Since: e.clock.Now()}}
 		e.units[s.Name] = u
+		e.openSupervise(u)
 		if !s.Down && e.shutdown == nil {
 			e.apply(u, Event{Kind: EvUp})
 		}

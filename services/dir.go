@@ -81,7 +81,7 @@ func Load(dir string) (*Service, error) {
 	if !fi.IsDir() {
 		return nil, l.errf("", "", "not a directory")
 	}
-	steps := []func() error{l.programs, l.down, l.readS6, l.readEnv, l.readTOML, l.finalize}
+	steps := []func() error{l.programs, l.down, l.readS6, l.readEnv, l.readTOML, l.style, l.finalize}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
@@ -369,9 +369,33 @@ func (l *loader) readTOML() error {
 	return l.applyTOML(b)
 }
 
+// s6Only are files only an s6 (or s6-rc) service directory has.
+var s6Only = []string{"notification-fd", "down-signal", "timeout-kill", "timeout-finish",
+	"max-death-tally", "lock-fd", "type", "dependencies.d", "flag-newpidns", "data", "service.toml"}
+
+// style tells a runit directory (none of s6's files, nor service.toml)
+// from an s6 or jinit one.
+func (l *loader) style() error {
+	l.svc.Style = StyleRunit
+	for _, f := range s6Only {
+		if _, err := os.Lstat(filepath.Join(l.dir, f)); err == nil {
+			l.svc.Style = StyleS6
+		}
+	}
+	return nil
+}
+
 // finalize derives the policy fields that depend on several files.
 func (l *loader) finalize() error {
 	s := l.svc
+	if s.Style == StyleRunit && !s.Readiness.Mechanism() {
+		// runit's check: what `sv check` runs; jinit's readiness too.
+		if p, err := l.program("check", false); err != nil {
+			return err
+		} else if p != "" {
+			s.Readiness.Check = []string{"./check"}
+		}
+	}
 	if s.Policy.Oneshot && s.Readiness.Mechanism() {
 		return l.errf("service.toml", "oneshot", "a oneshot cannot have a readiness mechanism: it is ready when it exits 0")
 	}

@@ -70,6 +70,7 @@ func TestLoadRunit(t *testing.T) {
 	want := &Service{
 		Name:      "web",
 		Dir:       dir,
+		Style:     StyleRunit,
 		Run:       filepath.Join(dir, "run"),
 		Policy:    DefaultPolicy(),
 		Readiness: Readiness{Interval: DefaultReadyInterval},
@@ -159,6 +160,7 @@ drop = true
 		StartLimitBurst: 3, StartLimitInterval: 5 * time.Minute,
 		StopSignal: syscall.SIGINT, StopTimeout: 20 * time.Second, FinishTimeout: 2 * time.Second,
 		HasReadiness: true, ReadyTimeout: 30 * time.Second,
+		Settle: DefaultSettle, KillLeftovers: true,
 	}
 	inf := uint64(unix.RLIM_INFINITY)
 	want := &Service{

@@ -29,6 +29,20 @@ type Config struct {
 	// Grace is how long leftover processes get between SIGTERM and SIGKILL
 	// at the end of a shutdown (default 2 s). It ends early once nothing is left.
 	Grace time.Duration
+
+	// Tail returns the last n lines a service wrote, for the error that
+	// tells why it failed to start. Nil: errors carry no log lines.
+	Tail func(service string, n int) []string
+
+	// Profile is the jail's security profile, named in the start error of
+	// a service whose last lines say an operation was not permitted.
+	Profile string
+
+	// Spawner and Clock are how the engine reaches processes and time;
+	// nil means the real ones (Processes, the wall clock). Tests of the
+	// engine give fakes.
+	Spawner Spawner
+	Clock   Clock
 }
 
 // Engine supervises the services of one scan directory. One goroutine (Run)
@@ -36,12 +50,16 @@ type Config struct {
 type Engine struct {
 	cfg   Config
 	log   hclog.Logger
+	proc  Spawner
+	clock Clock
 	units map[string]*unit
 	pids  map[int]pidRef
 	reqC  chan *request
 	evC   chan unitEvent
 
 	waiters  []*waiter
+	invalid  []error // what the last scan could not load
+	pollT    Timer   // the shutdown's poll for leftovers
 	stats    Stats
 	shutdown *shutdown
 	seq      uint64           // spawn generations
@@ -55,6 +73,7 @@ const (
 	pidFinish
 	pidCheck
 	pidExec
+	pidControl // a control/X script (runit)
 )
 
 type pidRef struct {
@@ -62,6 +81,7 @@ type pidRef struct {
 	kind pidKind
 	gen  uint64
 	done chan ExitStatus // pidExec: receives the exit status
+	ctl  byte            // pidControl: the command it handles
 }
 
 // New prepares an engine; Run starts it.
@@ -72,15 +92,23 @@ func New(cfg Config) *Engine {
 	if cfg.Grace <= 0 {
 		cfg.Grace = 2 * time.Second
 	}
+	if cfg.Spawner == nil {
+		cfg.Spawner = Processes{}
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = wallClock{}
+	}
 	return &Engine{
 		cfg:    cfg,
 		log:    cfg.Log,
+		proc:   cfg.Spawner,
+		clock:  cfg.Clock,
 		units:  map[string]*unit{},
 		pids:   map[int]pidRef{},
 		groups: map[int]struct{}{},
 		reqC:   make(chan *request),
 		evC:    make(chan unitEvent, 256),
-		stats:  Stats{Started: time.Now()},
+		stats:  Stats{Started: cfg.Clock.Now()},
 	}
 }
 
@@ -90,7 +118,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.rescan()
 	e.settle()
 	done := ctx.Done()
-	var tick <-chan time.Time
+	polling := false
 	for {
 		select {
 		case ex, ok := <-e.cfg.Reaper.C:
@@ -105,20 +133,26 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-done:
 			done = nil
 			e.beginShutdown()
-		case <-tick:
 		}
 		e.settle()
 		if e.shutdown != nil {
 			if finished := e.shutdown.advance(e); finished {
 				e.failWaiters("supervisor shut down")
+				if e.pollT != nil {
+					e.pollT.Stop()
+				}
+				for _, u := range e.units {
+					if u.sup != nil {
+						u.sup.close()
+					}
+				}
 				return nil
 			}
-			if tick == nil && e.shutdown.stage > 0 {
+			if !polling && e.shutdown.stage > 0 {
 				// Only while the last leftovers are being killed: a short
 				// poll, because orphans of orphans may not be our children.
-				t := time.NewTicker(20 * time.Millisecond)
-				defer t.Stop()
-				tick = t.C
+				polling = true
+				e.poll()
 			}
 		}
 	}
@@ -159,7 +193,7 @@ func (e *Engine) names() []string {
 // actions. It reports whether the phase changed.
 func (e *Engine) apply(u *unit, ev Event) bool {
 	if ev.Now.IsZero() {
-		ev.Now = time.Now()
+		ev.Now = e.clock.Now()
 	}
 	before := u.st.Phase
 	st, acts := Step(u.st, ev, u.spec.Policy)
@@ -167,6 +201,7 @@ func (e *Engine) apply(u *unit, ev Event) bool {
 	for _, a := range acts {
 		e.act(u, a)
 	}
+	e.writeSupervise(u)
 	if u.st.Phase != before {
 		e.log.Debug("service state", "service", u.spec.Name, "from", before, "to", u.st.Phase, "event", ev.Kind)
 	}
@@ -178,14 +213,14 @@ func (e *Engine) act(u *unit, a Action) {
 	case ActSpawn:
 		e.spawn(u)
 	case ActSignal:
-		u.signalGroup(a.Signal)
+		e.signalGroup(u, a.Signal)
 	case ActKillGroup:
-		u.signalGroup(sigKill)
+		e.signalGroup(u, sigKill)
 	case ActRunFinish:
 		e.runFinish(u, a.Status)
 	case ActKillFinish:
 		if u.finishPid > 0 {
-			killGroup(u.finishPid, sigKill)
+			e.killGroup(u.finishPid, sigKill)
 		}
 	case ActStartReadiness:
 		e.startReadiness(u)
@@ -217,6 +252,7 @@ type unitEvent struct {
 	kind  EventKind
 	timer TimerKind
 	gen   uint64
+	ctl   byte // evControl: the command byte
 }
 
 func (e *Engine) setTimer(u *unit, a Action) {
@@ -224,7 +260,13 @@ func (e *Engine) setTimer(u *unit, a Action) {
 		u.timer.Stop()
 	}
 	ev := unitEvent{name: u.spec.Name, kind: EvTimer, timer: a.Timer, gen: a.Gen}
-	u.timer = time.AfterFunc(a.Delay, func() { e.evC <- ev })
+	u.timer = e.clock.AfterFunc(a.Delay, func() { e.evC <- ev })
+}
+
+// poll wakes the engine in 20 ms; each wake-up arms the next until the
+// shutdown is over.
+func (e *Engine) poll() {
+	e.pollT = e.clock.AfterFunc(20*time.Millisecond, func() { e.evC <- unitEvent{kind: evPoll} })
 }
 
 // Engine-internal event kinds, beyond the machine's.
@@ -232,9 +274,15 @@ const (
 	evCheckAgain    EventKind = 200 + iota // run the readiness check again
 	evWaiterTimeout                        // a wait-ready deadline passed
 	evDeadline                             // the shutdown's hard deadline passed
+	evPoll                                 // look again for leftover processes
+	evControl                              // a command byte on supervise/control
 )
 
 func (e *Engine) onUnitEvent(ev unitEvent) {
+	if ev.kind == evPoll {
+		e.poll()
+		return
+	}
 	if ev.kind == evWaiterTimeout || ev.kind == evDeadline {
 		return // settle re-checks waiters and the shutdown
 	}
@@ -247,6 +295,8 @@ func (e *Engine) onUnitEvent(ev unitEvent) {
 		if ev.gen == u.spawnGen && u.st.Phase == PhaseStarting {
 			e.runCheck(u)
 		}
+	case evControl:
+		e.control(u, ev.ctl)
 	case EvTimer:
 		e.apply(u, Event{Kind: EvTimer, Timer: ev.timer, Gen: ev.gen})
 	case EvReady:
@@ -277,6 +327,8 @@ func (e *Engine) onExit(ex Exit) {
 		e.apply(u, Event{Kind: EvFinished, Status: st})
 	case pidCheck:
 		e.checkDone(u, ref.gen, st)
+	case pidControl:
+		e.controlDone(u, ref.ctl, st)
 	}
 }
 
@@ -304,6 +356,9 @@ func (e *Engine) dependentsStopped(u *unit) bool {
 
 func (e *Engine) drop(u *unit) {
 	u.stopReadiness()
+	if u.sup != nil {
+		u.sup.close()
+	}
 	if u.timer != nil {
 		u.timer.Stop()
 	}

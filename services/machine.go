@@ -82,7 +82,17 @@ const (
 	TimerStop              // stop_timeout elapsed: SIGKILL the group
 	TimerFinish            // finish_timeout elapsed: SIGKILL finish
 	TimerReady             // readiness timeout elapsed
+	TimerSettle            // a service without readiness has stayed up long enough
 )
+
+var timerNames = []string{"none", "backoff", "stop", "finish", "ready", "settle"}
+
+func (k TimerKind) String() string {
+	if int(k) < len(timerNames) {
+		return timerNames[k]
+	}
+	return fmt.Sprintf("timer(%d)", k)
+}
 
 // ExitStatus is how a process ended: Code when it exited, Signal when killed.
 type ExitStatus struct {
@@ -116,6 +126,7 @@ type Event struct {
 	Status ExitStatus
 	Timer  TimerKind
 	Gen    uint64 // generation of the timer that fired
+	Cause  string // EvSpawnFailed: why (e.g. `look up user "www-data": unknown user`)
 }
 
 // ActionKind enumerates what the engine must do.
@@ -132,7 +143,18 @@ const (
 	ActSetTimer                         // arm Timer for Delay (Gen identifies it)
 	ActCancelTimer                      // disarm the timer
 	ActLog                              // write Message to the service's log
+	numActionKinds
 )
+
+var actionNames = [numActionKinds]string{"spawn", "signal", "kill-group", "run-finish", "kill-finish",
+	"start-readiness", "stop-readiness", "set-timer", "cancel-timer", "log"}
+
+func (k ActionKind) String() string {
+	if k < numActionKinds {
+		return actionNames[k]
+	}
+	return fmt.Sprintf("action(%d)", k)
+}
 
 // Action is one output of Step.
 type Action struct {
@@ -163,6 +185,9 @@ type State struct {
 	Pid       int
 	Ready     bool
 	WasReady  bool      // ready at least once since it was last brought up
+	Settled   bool      // up for good: ready by its mechanism, or alive for Policy.Settle
+	Unsettled int       // deaths before settling since it was last brought up
+	Cause     string    // why it failed for good, when it did
 	Since     time.Time // last phase change
 	StartedAt time.Time // last spawn
 	Restarts  int       // respawns after an exit
@@ -251,12 +276,12 @@ func (m *machine) step(ev Event) {
 		m.spawned(ev.Pid)
 	case EvSpawnFailed:
 		if m.s.Phase == PhaseStarting && m.s.Pid == 0 {
-			m.logf("cannot start: %s", ev.Status)
-			m.died(ev.Status, false)
+			m.spawnFailed(ev)
 		}
 	case EvReady:
 		if m.s.Phase == PhaseStarting && m.s.Pid != 0 {
 			m.s.Ready, m.s.WasReady = true, true
+			m.settled()
 			m.cancelTimer()
 			m.emit(Action{Kind: ActStopReadiness})
 			m.enter(PhaseRunning)
@@ -285,6 +310,8 @@ func (m *machine) want(w Want) {
 		m.s.Deaths = nil
 		m.s.Streak = 0
 		m.s.WasReady = false
+		m.s.Unsettled = 0
+		m.s.Cause = ""
 		m.enter(PhaseWaiting)
 	case PhaseStopping:
 		if m.s.cause == stopOperator {
@@ -350,15 +377,60 @@ func (m *machine) spawned(pid int) {
 	m.s.Pid = pid
 	m.s.StartedAt = m.now
 	m.s.Since = m.now
+	if m.p.Oneshot {
+		// Running, not ready: its dependents wait for its exit 0.
+		m.enter(PhaseRunning)
+		return
+	}
 	if !m.p.HasReadiness {
+		// runit semantics for dependents: ready once spawned. Up for good
+		// (what `start` waits for) only after the settle window.
 		m.s.Ready, m.s.WasReady = true, true
 		m.enter(PhaseRunning)
+		if m.p.Settle > 0 {
+			m.setTimer(TimerSettle, m.p.Settle)
+		} else {
+			m.settled()
+		}
 		return
 	}
 	m.emit(Action{Kind: ActStartReadiness})
 	if m.p.ReadyTimeout > 0 {
 		m.setTimer(TimerReady, m.p.ReadyTimeout)
 	}
+}
+
+// settled marks the service up for good.
+func (m *machine) settled() {
+	m.s.Settled = true
+	m.s.Unsettled = 0
+}
+
+// spawnFailed: the run program could not be started at all (no such file,
+// not executable, unknown user or group). Trying again cannot help.
+func (m *machine) spawnFailed(ev Event) {
+	cause := ev.Cause
+	if cause == "" {
+		cause = ev.Status.String()
+	}
+	m.logf("cannot start: %s", cause)
+	m.clearRun(ev.Status)
+	m.fail(cause)
+}
+
+// fail gives up on the service at once.
+func (m *machine) fail(cause string) {
+	m.s.Cause = cause
+	m.s.Unsettled++
+	m.s.cause = stopNone
+	m.enter(PhaseFailed)
+}
+
+// deterministic reports an exit that a restart would only repeat: the
+// shell's 126 (not executable) and 127 (not found) before the service
+// ever settled.
+func deterministic(st ExitStatus, settled bool) bool {
+	return !settled && st.Signal == 0 && (st.Code == 126 || st.Code == 127)
 }
 
 func (m *machine) exited(st ExitStatus) {
@@ -369,7 +441,17 @@ func (m *machine) exited(st ExitStatus) {
 		}
 		m.emit(Action{Kind: ActStopReadiness})
 		m.cancelTimer()
+		if m.p.KillLeftovers {
+			// What the dead main process left in its group (nginx's
+			// workers holding the port) must not outlive it.
+			m.emit(Action{Kind: ActKillGroup})
+		}
 		m.logf("exited: %s", st)
+		if deterministic(st, m.s.Settled) && !m.p.HasFinish {
+			m.clearRun(st)
+			m.fail(fmt.Sprintf("%s: %s", st, exitMeaning(st.Code)))
+			return
+		}
 		m.died(st, m.p.HasFinish)
 	case PhaseStopping:
 		m.cancelTimer()
@@ -386,8 +468,18 @@ func (m *machine) exited(st ExitStatus) {
 	}
 }
 
+func exitMeaning(code int) string {
+	if code == 126 {
+		return "a program could not be executed"
+	}
+	return "a program was not found"
+}
+
 // died records an unexpected end of the main process.
 func (m *machine) died(st ExitStatus, runFinish bool) {
+	if !m.s.Settled && st.Failed() {
+		m.s.Unsettled++ // a clean exit 0 ended its work; it did not fail to start
+	}
 	m.clearRun(st)
 	m.s.cause = stopNone
 	if m.s.Want == WantUp && !(m.p.Oneshot && !st.Failed()) {
@@ -406,6 +498,7 @@ func (m *machine) clearRun(st ExitStatus) {
 	}
 	m.s.Pid = 0
 	m.s.Ready = false
+	m.s.Settled = false
 	m.s.exit = st
 	m.s.LastExit = &st
 }
@@ -447,6 +540,7 @@ func (m *machine) afterExit(permanent bool) {
 	case m.p.Oneshot && !st.Failed():
 		m.s.Want = WantDown
 		m.s.Ready, m.s.WasReady = true, true // a oneshot is "ready" once it succeeded
+		m.settled()
 		m.enter(PhaseDone)
 	case m.s.Want == WantOnce:
 		m.s.Want = WantDown
@@ -494,6 +588,8 @@ func (m *machine) timer(k TimerKind) {
 	case k == TimerFinish && m.s.Phase == PhaseFinishing:
 		m.logf("finish did not exit within %s: killing it", m.p.FinishTimeout)
 		m.emit(Action{Kind: ActKillFinish})
+	case k == TimerSettle && m.s.Phase == PhaseRunning:
+		m.settled()
 	case k == TimerReady && m.s.Phase == PhaseStarting:
 		m.logf("not ready within %s: stopping it", m.p.ReadyTimeout)
 		m.stop(stopReadyTimeout)

@@ -1,6 +1,7 @@
 package services
 
 import (
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -49,29 +50,168 @@ func event(k EventKind, s State) Event {
 	return ev
 }
 
-// TestStepEveryPair checks the resulting phase for every (phase, event).
+// TestStepEveryPair is the golden table of the machine: for every (phase,
+// event) from a canonical state, the resulting phase and the actions, in
+// order (signals and timers named).
 func TestStepEveryPair(t *testing.T) {
-	// expected[phase][event]; "-" means unchanged.
-	D, W, S, R, X, F, B, L, O := PhaseDown, PhaseWaiting, PhaseStarting, PhaseRunning, PhaseStopping, PhaseFinishing, PhaseBackoff, PhaseFailed, PhaseDone
-	expected := map[Phase][numEventKinds]Phase{
-		//            up  down once restart deps spawned spfail ready exited finished timer
-		PhaseDown:      {W, D, W, W, D, D, D, D, D, D, D},
-		PhaseWaiting:   {W, D, W, W, S, W, W, W, W, W, W},
-		PhaseStarting:  {S, X, S, X, S, S, S, R, W, S, S},
-		PhaseRunning:   {R, X, R, X, R, R, R, R, W, R, R},
-		PhaseStopping:  {X, X, X, X, X, X, X, X, D, X, X},
-		PhaseFinishing: {F, F, F, F, F, F, F, F, F, D, F},
-		PhaseBackoff:   {B, D, B, W, B, B, B, B, B, B, W},
-		PhaseFailed:    {W, D, W, W, L, L, L, L, L, L, L},
-		PhaseDone:      {W, D, W, W, O, O, O, O, O, O, O},
+	type row struct {
+		phase Phase
+		event EventKind
+		want  Phase
+		acts  string
 	}
-	for ph := Phase(0); ph < numPhases; ph++ {
-		for k := EventKind(0); k < numEventKinds; k++ {
-			s := canonical(ph)
-			got, _ := Step(s, event(k, s), testPolicy())
-			if want := expected[ph][k]; got.Phase != want {
-				t.Errorf("%s + %s: phase %s, want %s", ph, k, got.Phase, want)
-			}
+	golden := []row{
+		// down
+		{PhaseDown, EvUp, PhaseWaiting, ""},
+		{PhaseDown, EvDown, PhaseDown, ""},
+		{PhaseDown, EvOnce, PhaseWaiting, ""},
+		{PhaseDown, EvRestart, PhaseWaiting, ""},
+		{PhaseDown, EvDepsReady, PhaseDown, ""},
+		{PhaseDown, EvSpawned, PhaseDown, ""},
+		{PhaseDown, EvSpawnFailed, PhaseDown, ""},
+		{PhaseDown, EvReady, PhaseDown, ""},
+		{PhaseDown, EvExited, PhaseDown, ""},
+		{PhaseDown, EvFinished, PhaseDown, ""},
+		{PhaseDown, EvTimer, PhaseDown, ""},
+		// waiting
+		{PhaseWaiting, EvUp, PhaseWaiting, ""},
+		{PhaseWaiting, EvDown, PhaseDown, ""},
+		{PhaseWaiting, EvOnce, PhaseWaiting, ""},
+		{PhaseWaiting, EvRestart, PhaseWaiting, ""},
+		{PhaseWaiting, EvDepsReady, PhaseStarting, "spawn"},
+		{PhaseWaiting, EvSpawned, PhaseWaiting, ""},
+		{PhaseWaiting, EvSpawnFailed, PhaseWaiting, ""},
+		{PhaseWaiting, EvReady, PhaseWaiting, ""},
+		{PhaseWaiting, EvExited, PhaseWaiting, ""},
+		{PhaseWaiting, EvFinished, PhaseWaiting, ""},
+		{PhaseWaiting, EvTimer, PhaseWaiting, ""},
+		// starting
+		{PhaseStarting, EvUp, PhaseStarting, ""},
+		{PhaseStarting, EvDown, PhaseStopping, "stop-readiness signal:SIGTERM signal:SIGCONT set-timer:stop"},
+		{PhaseStarting, EvOnce, PhaseStarting, ""},
+		{PhaseStarting, EvRestart, PhaseStopping, "stop-readiness signal:SIGTERM signal:SIGCONT set-timer:stop"},
+		{PhaseStarting, EvDepsReady, PhaseStarting, ""},
+		{PhaseStarting, EvSpawned, PhaseStarting, ""},
+		{PhaseStarting, EvSpawnFailed, PhaseStarting, ""},
+		{PhaseStarting, EvReady, PhaseRunning, "stop-readiness log"},
+		{PhaseStarting, EvExited, PhaseWaiting, "stop-readiness kill-group log"},
+		{PhaseStarting, EvFinished, PhaseStarting, ""},
+		{PhaseStarting, EvTimer, PhaseStarting, ""},
+		// running
+		{PhaseRunning, EvUp, PhaseRunning, ""},
+		{PhaseRunning, EvDown, PhaseStopping, "stop-readiness signal:SIGTERM signal:SIGCONT set-timer:stop"},
+		{PhaseRunning, EvOnce, PhaseRunning, ""},
+		{PhaseRunning, EvRestart, PhaseStopping, "stop-readiness signal:SIGTERM signal:SIGCONT set-timer:stop"},
+		{PhaseRunning, EvDepsReady, PhaseRunning, ""},
+		{PhaseRunning, EvSpawned, PhaseRunning, ""},
+		{PhaseRunning, EvSpawnFailed, PhaseRunning, ""},
+		{PhaseRunning, EvReady, PhaseRunning, ""},
+		{PhaseRunning, EvExited, PhaseWaiting, "stop-readiness kill-group log"},
+		{PhaseRunning, EvFinished, PhaseRunning, ""},
+		{PhaseRunning, EvTimer, PhaseRunning, ""},
+		// stopping
+		{PhaseStopping, EvUp, PhaseStopping, ""},
+		{PhaseStopping, EvDown, PhaseStopping, ""},
+		{PhaseStopping, EvOnce, PhaseStopping, ""},
+		{PhaseStopping, EvRestart, PhaseStopping, ""},
+		{PhaseStopping, EvDepsReady, PhaseStopping, ""},
+		{PhaseStopping, EvSpawned, PhaseStopping, ""},
+		{PhaseStopping, EvSpawnFailed, PhaseStopping, ""},
+		{PhaseStopping, EvReady, PhaseStopping, ""},
+		{PhaseStopping, EvExited, PhaseDown, "cancel-timer:stop kill-group log"},
+		{PhaseStopping, EvFinished, PhaseStopping, ""},
+		{PhaseStopping, EvTimer, PhaseStopping, "log kill-group"},
+		// finishing
+		{PhaseFinishing, EvUp, PhaseFinishing, ""},
+		{PhaseFinishing, EvDown, PhaseFinishing, ""},
+		{PhaseFinishing, EvOnce, PhaseFinishing, ""},
+		{PhaseFinishing, EvRestart, PhaseFinishing, ""},
+		{PhaseFinishing, EvDepsReady, PhaseFinishing, ""},
+		{PhaseFinishing, EvSpawned, PhaseFinishing, ""},
+		{PhaseFinishing, EvSpawnFailed, PhaseFinishing, ""},
+		{PhaseFinishing, EvReady, PhaseFinishing, ""},
+		{PhaseFinishing, EvExited, PhaseFinishing, ""},
+		{PhaseFinishing, EvFinished, PhaseDown, "cancel-timer:finish"},
+		{PhaseFinishing, EvTimer, PhaseFinishing, "log kill-finish"},
+		// backoff
+		{PhaseBackoff, EvUp, PhaseBackoff, ""},
+		{PhaseBackoff, EvDown, PhaseDown, "cancel-timer:backoff"},
+		{PhaseBackoff, EvOnce, PhaseBackoff, ""},
+		{PhaseBackoff, EvRestart, PhaseWaiting, "cancel-timer:backoff"},
+		{PhaseBackoff, EvDepsReady, PhaseBackoff, ""},
+		{PhaseBackoff, EvSpawned, PhaseBackoff, ""},
+		{PhaseBackoff, EvSpawnFailed, PhaseBackoff, ""},
+		{PhaseBackoff, EvReady, PhaseBackoff, ""},
+		{PhaseBackoff, EvExited, PhaseBackoff, ""},
+		{PhaseBackoff, EvFinished, PhaseBackoff, ""},
+		{PhaseBackoff, EvTimer, PhaseWaiting, ""},
+		// failed
+		{PhaseFailed, EvUp, PhaseWaiting, ""},
+		{PhaseFailed, EvDown, PhaseDown, ""},
+		{PhaseFailed, EvOnce, PhaseWaiting, ""},
+		{PhaseFailed, EvRestart, PhaseWaiting, ""},
+		{PhaseFailed, EvDepsReady, PhaseFailed, ""},
+		{PhaseFailed, EvSpawned, PhaseFailed, ""},
+		{PhaseFailed, EvSpawnFailed, PhaseFailed, ""},
+		{PhaseFailed, EvReady, PhaseFailed, ""},
+		{PhaseFailed, EvExited, PhaseFailed, ""},
+		{PhaseFailed, EvFinished, PhaseFailed, ""},
+		{PhaseFailed, EvTimer, PhaseFailed, ""},
+		// done
+		{PhaseDone, EvUp, PhaseWaiting, ""},
+		{PhaseDone, EvDown, PhaseDown, ""},
+		{PhaseDone, EvOnce, PhaseWaiting, ""},
+		{PhaseDone, EvRestart, PhaseWaiting, ""},
+		{PhaseDone, EvDepsReady, PhaseDone, ""},
+		{PhaseDone, EvSpawned, PhaseDone, ""},
+		{PhaseDone, EvSpawnFailed, PhaseDone, ""},
+		{PhaseDone, EvReady, PhaseDone, ""},
+		{PhaseDone, EvExited, PhaseDone, ""},
+		{PhaseDone, EvFinished, PhaseDone, ""},
+		{PhaseDone, EvTimer, PhaseDone, ""},
+	}
+	if len(golden) != int(numPhases)*int(numEventKinds) {
+		t.Fatalf("golden table has %d rows, want every one of %d pairs", len(golden), int(numPhases)*int(numEventKinds))
+	}
+	for _, g := range golden {
+		s := canonical(g.phase)
+		got, acts := Step(s, event(g.event, s), testPolicy())
+		if got.Phase != g.want || actionText(acts) != g.acts {
+			t.Errorf("%s + %s: %s [%s], want %s [%s]", g.phase, g.event, got.Phase, actionText(acts), g.want, g.acts)
+		}
+	}
+}
+
+// TestStepSpawnOutcomes covers the states the canonical table leaves out:
+// a start whose spawn is pending (no pid yet), per kind of service.
+func TestStepSpawnOutcomes(t *testing.T) {
+	oneshot, ready, noSettle := testPolicy(), testPolicy(), testPolicy()
+	oneshot.Oneshot = true
+	ready.HasReadiness, ready.ReadyTimeout = true, 5*time.Second
+	noSettle.Settle = 0
+	cases := []struct {
+		name    string
+		p       Policy
+		ev      Event
+		want    Phase
+		acts    string
+		ready   bool
+		settled bool
+		cause   string
+	}{
+		{"plain service: ready for dependents, settle timer", testPolicy(), Event{Kind: EvSpawned, Pid: 7}, PhaseRunning, "set-timer:settle", true, false, ""},
+		{"plain service, no settle window", noSettle, Event{Kind: EvSpawned, Pid: 7}, PhaseRunning, "", true, true, ""},
+		{"oneshot: running, not ready until exit 0", oneshot, Event{Kind: EvSpawned, Pid: 7}, PhaseRunning, "", false, false, ""},
+		{"readiness mechanism: probe and its timeout", ready, Event{Kind: EvSpawned, Pid: 7}, PhaseStarting, "start-readiness set-timer:ready", false, false, ""},
+		{"spawn failed: failed at once, with the cause", testPolicy(), Event{Kind: EvSpawnFailed, Status: ExitStatus{Code: 126}, Cause: "unknown user www-data"}, PhaseFailed, "log", false, false, "unknown user www-data"},
+	}
+	for _, c := range cases {
+		s := State{Phase: PhaseStarting, Want: WantUp}
+		c.ev.Now = t0
+		got, acts := Step(s, c.ev, c.p)
+		if got.Phase != c.want || actionText(acts) != c.acts || got.Ready != c.ready || got.Settled != c.settled || got.Cause != c.cause {
+			t.Errorf("%s: %s [%s] ready=%v settled=%v cause=%q, want %s [%s] ready=%v settled=%v cause=%q",
+				c.name, got.Phase, actionText(acts), got.Ready, got.Settled, got.Cause, c.want, c.acts, c.ready, c.settled, c.cause)
 		}
 	}
 }
@@ -333,4 +473,21 @@ func TestWasReady(t *testing.T) {
 	if s.Phase != PhaseFailed || s.WasReady {
 		t.Fatalf("after a failed spawn: %s wasReady=%v", s.Phase, s.WasReady)
 	}
+}
+
+// actionText is a compact form of actions for the golden table: kinds,
+// with the signal or timer they concern.
+func actionText(acts []Action) string {
+	var out []string
+	for _, a := range acts {
+		n := a.Kind.String()
+		switch a.Kind {
+		case ActSignal:
+			n += ":" + signalName(a.Signal)
+		case ActSetTimer, ActCancelTimer:
+			n += ":" + a.Timer.String()
+		}
+		out = append(out, n)
+	}
+	return strings.Join(out, " ")
 }

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 )
 
 // devNull is every service's stdin.
@@ -54,7 +54,7 @@ func (e *Engine) spawn(u *unit) {
 		if errors.Is(err, syscall.ENOENT) {
 			code = 127
 		}
-		e.apply(u, Event{Kind: EvSpawnFailed, Status: ExitStatus{Code: code}})
+		e.apply(u, Event{Kind: EvSpawnFailed, Status: ExitStatus{Code: code}, Cause: spawnCause(err)})
 		return
 	}
 	e.pids[pid] = pidRef{unit: u, kind: pidMain}
@@ -62,6 +62,24 @@ func (e *Engine) spawn(u *unit) {
 	u.pgid = pid
 	e.message(u.spec.Name, fmt.Sprintf("started (pid %d)", pid))
 	e.apply(u, Event{Kind: EvSpawned, Pid: pid})
+}
+
+// spawnCause words a spawn error for the operator, without the "start NAME:"
+// prefix the error already names the service with.
+func spawnCause(err error) string {
+	var ue user.UnknownUserError
+	var ge user.UnknownGroupError
+	switch {
+	case errors.As(err, &ue):
+		return fmt.Sprintf("unknown user %s", string(ue))
+	case errors.As(err, &ge):
+		return fmt.Sprintf("unknown group %s", string(ge))
+	case errors.Is(err, syscall.ENOENT):
+		return "run: program or interpreter not found (exit 127)"
+	case errors.Is(err, syscall.EACCES):
+		return "run: permission denied (exit 126)"
+	}
+	return err.Error()
 }
 
 func (e *Engine) startRun(u *unit) (int, error) {
@@ -89,13 +107,8 @@ func (e *Engine) startRun(u *unit) (int, error) {
 	if len(s.Rlimits) > 0 {
 		path, argv = e.cfg.Exe, append([]string{"jinit", "rlimit-exec", rlimitArg(s.Rlimits), "--", s.Run}, argv...)
 	}
-	attr := &syscall.ProcAttr{
-		Dir:   s.Dir,
-		Env:   s.environ(os.Environ(), usr),
-		Files: files,
-		Sys:   &syscall.SysProcAttr{Setsid: true, Credential: cred},
-	}
-	pid, err := syscall.ForkExec(path, argv, attr)
+	pid, err := e.proc.Start(Proc{Kind: ProcRun, Service: s.Name, Path: path, Argv: argv,
+		Dir: s.Dir, Env: s.environ(os.Environ(), usr), Files: files, Cred: cred})
 	if notifyW != nil {
 		notifyW.Close()
 	}
@@ -135,16 +148,12 @@ func ParseRlimitArg(s string) ([]Rlimit, error) {
 func (e *Engine) runFinish(u *unit, st ExitStatus) {
 	s := u.spec
 	files := e.stdio(s.Name)
-	attr := &syscall.ProcAttr{
-		Dir:   s.Dir,
-		Env:   s.environ(os.Environ(), nil),
-		Files: files,
-		Sys:   &syscall.SysProcAttr{Setsid: true},
-	}
+	p := Proc{Kind: ProcFinish, Service: s.Name, Path: s.Finish, Argv: finishArgs(s, st),
+		Dir: s.Dir, Env: s.environ(os.Environ(), nil), Files: files}
 	if cred, usr, err := s.credential(); err == nil && cred != nil {
-		attr.Sys.Credential, attr.Env = cred, s.environ(os.Environ(), usr)
+		p.Cred, p.Env = cred, s.environ(os.Environ(), usr)
 	}
-	pid, err := syscall.ForkExec(s.Finish, finishArgs(s.Name, st), attr)
+	pid, err := e.proc.Start(p)
 	if err != nil {
 		e.message(s.Name, fmt.Sprintf("cannot run finish: %v", err))
 		e.apply(u, Event{Kind: EvFinished, Status: ExitStatus{Code: 111}})
@@ -190,8 +199,8 @@ func (e *Engine) runCheck(u *unit) {
 	} else if !filepath.IsAbs(path) {
 		path = filepath.Join(s.Dir, path)
 	}
-	attr := &syscall.ProcAttr{Dir: s.Dir, Env: s.environ(os.Environ(), nil), Files: e.stdio(s.Name), Sys: &syscall.SysProcAttr{Setsid: true}}
-	pid, err := syscall.ForkExec(path, s.Readiness.Check, attr)
+	pid, err := e.proc.Start(Proc{Kind: ProcCheck, Service: s.Name, Path: path, Argv: s.Readiness.Check,
+		Dir: s.Dir, Env: s.environ(os.Environ(), nil), Files: e.stdio(s.Name)})
 	if err != nil {
 		e.message(s.Name, fmt.Sprintf("cannot run readiness check: %v", err))
 		return
@@ -212,14 +221,7 @@ func (e *Engine) checkDone(u *unit, gen uint64, st ExitStatus) {
 	if every <= 0 {
 		every = DefaultReadyInterval
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	u.probe = cancel
 	name := u.spec.Name
-	go func() {
-		select {
-		case <-ctx.Done():
-		case <-time.After(every):
-			e.evC <- unitEvent{name: name, kind: evCheckAgain, gen: gen}
-		}
-	}()
+	t := e.clock.AfterFunc(every, func() { e.evC <- unitEvent{name: name, kind: evCheckAgain, gen: gen} })
+	u.probe = func() { t.Stop() }
 }

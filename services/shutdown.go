@@ -1,7 +1,6 @@
 package services
 
 import (
-	"errors"
 	"syscall"
 	"time"
 )
@@ -13,7 +12,7 @@ type shutdown struct {
 	stage    int // 0: services stopping, 1: leftovers got TERM, 2: leftovers got KILL
 	stageAt  time.Time
 	deadline time.Time
-	timer    *time.Timer
+	timer    Timer
 }
 
 func (e *Engine) beginShutdown() {
@@ -23,8 +22,8 @@ func (e *Engine) beginShutdown() {
 	bound := e.shutdownBound()
 	e.log.Info("shutting down", "bound", bound)
 	e.stats.ShuttingDown = true
-	e.shutdown = &shutdown{deadline: time.Now().Add(bound)}
-	e.shutdown.timer = time.AfterFunc(bound, func() { e.evC <- unitEvent{kind: evDeadline} })
+	e.shutdown = &shutdown{deadline: e.clock.Now().Add(bound)}
+	e.shutdown.timer = e.clock.AfterFunc(bound, func() { e.evC <- unitEvent{kind: evDeadline} })
 }
 
 // shutdownBound is the longest chain of stop and finish timeouts along the
@@ -57,7 +56,7 @@ func (e *Engine) shutdownBound() time.Duration {
 
 // advance moves the shutdown on; it reports true when it is complete.
 func (s *shutdown) advance(e *Engine) bool {
-	now := time.Now()
+	now := e.clock.Now()
 	late := !now.Before(s.deadline)
 	switch s.stage {
 	case 0:
@@ -67,7 +66,7 @@ func (s *shutdown) advance(e *Engine) bool {
 		if late {
 			e.log.Warn("shutdown deadline passed: killing every service")
 			for _, u := range e.units {
-				u.signalGroup(sigKill)
+				e.signalGroup(u, sigKill)
 			}
 		}
 		s.stage, s.stageAt = 1, now
@@ -101,20 +100,20 @@ func (e *Engine) allQuiet() bool {
 // exists, then every other descendant the platform can find.
 func (e *Engine) killLeftovers(sig syscall.Signal) {
 	for pg := range e.groups {
-		if err := syscall.Kill(-pg, sig); errors.Is(err, syscall.ESRCH) {
+		if groupGone(e.proc.SignalGroup(pg, sig)) {
 			delete(e.groups, pg)
 		}
 	}
-	killDescendants(sig)
+	e.proc.SignalDescendants(sig)
 }
 
 func (e *Engine) anyLeft() bool {
 	for pg := range e.groups {
-		if err := syscall.Kill(-pg, 0); errors.Is(err, syscall.ESRCH) {
+		if groupGone(e.proc.SignalGroup(pg, 0)) {
 			delete(e.groups, pg)
 			continue
 		}
 		return true
 	}
-	return anyDescendants()
+	return e.proc.AnyDescendants()
 }

@@ -66,12 +66,29 @@ type Policy struct {
 	HasFinish    bool // a finish script exists
 	HasReadiness bool // a readiness mechanism is configured
 	ReadyTimeout time.Duration
+
+	// Settle is how long a service without a readiness mechanism must stay
+	// up before it counts as started (what `jailctl start` waits for).
+	Settle time.Duration
+	// KillLeftovers: when the main process dies, SIGKILL what is left of
+	// its process group before anything else happens (finish, restart).
+	KillLeftovers bool
 }
+
+// Style is the supervisor a service directory was written for, which
+// decides the few places where runit and s6 differ (finish's arguments).
+type Style uint8
+
+const (
+	StyleS6    Style = iota // an s6 file is present (notification-fd, down-signal, timeout-*, type, …)
+	StyleRunit              // none is: a runit directory, as Debian's runit-services ships
+)
 
 // Service is one loaded service directory.
 type Service struct {
-	Name string
-	Dir  string // absolute path of the service directory
+	Name  string
+	Dir   string // absolute path of the service directory
+	Style Style
 
 	Run    string // path of the run program
 	Finish string // path of the finish program, "" if none
@@ -106,6 +123,7 @@ const (
 	DefaultStopTimeout        = 10 * time.Second
 	DefaultFinishTimeout      = 5 * time.Second
 	DefaultReadyInterval      = 200 * time.Millisecond
+	DefaultSettle             = 300 * time.Millisecond
 )
 
 // DefaultPolicy is the policy of a plain runit/s6 directory.
@@ -120,5 +138,7 @@ func DefaultPolicy() Policy {
 		StopSignal:         syscall.SIGTERM,
 		StopTimeout:        DefaultStopTimeout,
 		FinishTimeout:      DefaultFinishTimeout,
+		Settle:             DefaultSettle,
+		KillLeftovers:      true,
 	}
 }

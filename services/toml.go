@@ -35,7 +35,9 @@ type tomlFile struct {
 		TCPPort        *int64   `toml:"tcp_port"`
 		Interval       *string  `toml:"interval"`
 		Timeout        *string  `toml:"timeout"`
+		Settle         *string  `toml:"settle"`
 	} `toml:"readiness"`
+	KillLeftovers *bool          `toml:"kill_leftovers"`
 	StopSignal    any            `toml:"stop_signal"`
 	StopTimeout   *string        `toml:"stop_timeout"`
 	FinishTimeout *string        `toml:"finish_timeout"`
@@ -193,11 +195,17 @@ func (l *loader) tomlReadiness(t *tomlFile) error {
 	if r.Interval < minReadyInterval {
 		return l.errf(tomlName, "readiness.interval", "%v is shorter than %v", r.Interval, minReadyInterval)
 	}
+	if err := l.duration("readiness.settle", tr.Settle, &l.svc.Policy.Settle, true); err != nil {
+		return err
+	}
 	return l.duration("readiness.timeout", tr.Timeout, &r.Timeout, true)
 }
 
 func (l *loader) tomlStop(t *tomlFile) error {
 	p := &l.svc.Policy
+	if t.KillLeftovers != nil {
+		p.KillLeftovers = *t.KillLeftovers
+	}
 	if t.StopSignal != nil {
 		sig, err := signalValue(t.StopSignal)
 		if err != nil {

@@ -2,7 +2,6 @@ package services
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -21,13 +20,14 @@ const sigKill = syscall.SIGKILL
 type unit struct {
 	spec      *Service
 	st        State
-	timer     *time.Timer
+	timer     Timer
 	finishPid int
 	spawnGen  uint64
 	pgid      int                // process group of the last spawn
 	probe     context.CancelFunc // stops readiness probing
 	notifyR   *os.File           // read end of the notification-fd pipe
 	removed   bool               // its directory is gone: drop once quiet
+	sup       *supervise         // its runit supervise/ directory, nil if it could not be made
 }
 
 func (u *unit) active() bool {
@@ -51,19 +51,18 @@ func (u *unit) dependsOn(name string) bool {
 
 // signalGroup signals the service's process group (its pgid is its pid,
 // since every service starts a new session).
-func (u *unit) signalGroup(sig syscall.Signal) {
+func (e *Engine) signalGroup(u *unit, sig syscall.Signal) {
 	if u.st.Pid > 0 {
-		killGroup(u.st.Pid, sig)
+		e.killGroup(u.st.Pid, sig)
 	} else if u.pgid > 0 {
-		killGroup(u.pgid, sig)
+		e.killGroup(u.pgid, sig)
 	}
 }
 
-func killGroup(pgid int, sig syscall.Signal) {
-	if err := syscall.Kill(-pgid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
-		// EPERM would mean the group now belongs to someone else: leave it.
-		return
-	}
+// killGroup signals a group; ESRCH (gone) and EPERM (the group now belongs
+// to someone else) are both left alone.
+func (e *Engine) killGroup(pgid int, sig syscall.Signal) {
+	e.proc.SignalGroup(pgid, sig)
 }
 
 func (u *unit) stopReadiness() {
@@ -208,10 +207,22 @@ func waitNotify(r *os.File, ready func()) {
 	}
 }
 
-func finishArgs(name string, st ExitStatus) []string {
-	code, sig := strconv.Itoa(st.Code), "0"
-	if st.Signal != 0 {
-		code, sig = "256", strconv.Itoa(int(st.Signal))
+// finishArgs follows the directory's own supervisor: runsv passes the exit
+// code (-1 when signalled) and the low byte of the wait status; s6-supervise
+// passes the exit code (256 when signalled), the signal number and the
+// service's name.
+func finishArgs(s *Service, st ExitStatus) []string {
+	sig := strconv.Itoa(int(st.Signal))
+	if s.Style == StyleRunit {
+		code := strconv.Itoa(st.Code)
+		if st.Signal != 0 {
+			code = "-1"
+		}
+		return []string{"./finish", code, sig}
 	}
-	return []string{"./finish", code, sig, filepath.Base(name)}
+	code := strconv.Itoa(st.Code)
+	if st.Signal != 0 {
+		code = "256"
+	}
+	return []string{"./finish", code, sig, filepath.Base(s.Name)}
 }

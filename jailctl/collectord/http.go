@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -63,6 +64,13 @@ func serveHTTP(o *options, st *store.Store, log hclog.Logger, col *collector.Col
 		}
 	}()
 	log.Info("serving HTTP", "addr", ln.Addr().String(), "max_conns", o.maxConns)
+	// Recorded for `jailctl stats`, which then needs no --collector.
+	if err := os.MkdirAll(st.Run, 0o700); err == nil {
+		err = store.WriteAtomic(st.CollectorAddrPath(), []byte(ln.Addr().String()+"\n"), 0o644)
+		if err != nil {
+			log.Warn("cannot record the HTTP address for jailctl stats", "error", err)
+		}
+	}
 	return srv, nil
 }
 

@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -70,7 +71,10 @@ func parseFlags(args []string) (*options, error) {
 	fs.DurationVar(&o.poll, "poll", time.Second, "how often to look for jails started since")
 	fs.IntVar(&o.maxConns, "max-conns", 512, "HTTP connections served at once; more wait in the listen queue")
 	showVersion := fs.Bool("version", false, "print the version and exit")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		fmt.Print(usage) // asked for: on stdout, exit 0, as jailctl does
+		os.Exit(0)
+	} else if err != nil {
 		return nil, usageError{err.Error()}
 	}
 	if *showVersion {
@@ -121,6 +125,7 @@ func run(args []string) error {
 		return err
 	}
 	if srv != nil {
+		defer os.Remove(st.CollectorAddrPath())
 		defer srv.Close()
 	}
 	return col.Run(ctx)

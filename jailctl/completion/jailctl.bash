@@ -2,22 +2,23 @@
 # Jail names come from the state directory (--state-dir, $JAILS_STATE_DIR,
 # or /var/lib/jails), services from the jail's /etc/service.
 
-_jailctl_commands='create start run stop restart destroy list status svc exec attach apply logs stats collector'
+_jailctl_commands='create set start run stop restart destroy list status svc exec attach apply logs stats collector help'
 
 # Flags that take a value, by command; the value is the next word.
-_jailctl_valued='--state-dir --root --profile --port --services --hostname --mount --memory --cpus --pids --net --timeout -u --user -n --since --listen --rotate-size --keep --syslog --syslog-facility --syslog-tag'
+_jailctl_valued='--state-dir --root --profile --port --services --hostname --mount --memory --cpus --pids --net --timeout -u --user -n --since --listen --rotate-size --keep --syslog --syslog-facility --syslog-tag -j -U --collector'
 
 _jailctl_flags() {
     case $1 in
     create) echo --root --profile --port --services --hostname --autostart --mount --memory --cpus --pids --net --allow-unreserved-ports ;;
     start | stop | restart) echo --all --timeout ;;
     destroy) echo --force ;;
-    list | status) echo --json ;;
-    exec) echo -t -u -- ;;
+    list) echo -d -v -n -q -j --json ;;
+    status) echo --json ;;
+    exec) echo -l -t -u -U -- ;;
     attach) echo -u ;;
     apply) echo --ephemeral -u ;;
     logs) echo -f -n --since --json ;;
-    stats) echo --json --prometheus ;;
+    stats) echo --json --prometheus --http --collector ;;
     collector) echo --listen --rotate-size --keep --syslog --syslog-facility --syslog-tag ;;
     esac
 }
@@ -107,18 +108,25 @@ _jailctl() {
         _jailctl_reply 'kern user mail daemon auth syslog lpr news uucp cron authpriv ftp local0 local1 local2 local3 local4 local5 local6 local7'
         return
         ;;
-    -u | --user)
+    -u | -U | --user)
         COMPREPLY=($(compgen -u -- "$cur"))
         return
         ;;
-    --port | --hostname | --mount | --memory | --cpus | --pids | --timeout | -n | --since | --listen | --rotate-size | --keep | --syslog | --syslog-tag)
+    -j)
+        _jailctl_reply "$(_jailctl_jails)"
+        return
+        ;;
+    -n)
+        [[ $cmd == list ]] || return # jls -n is a switch; logs -n takes a number
+        ;;
+    --port | --hostname | --mount | --memory | --cpus | --pids | --timeout | --since | --listen | --rotate-size | --keep | --syslog | --syslog-tag | --collector)
         return
         ;;
     esac
 
     if [[ -z $cmd ]]; then
         if [[ $cur == -* ]]; then
-            _jailctl_reply '--state-dir --debug'
+            _jailctl_reply '--state-dir --debug --version --help'
         else
             _jailctl_reply "$_jailctl_commands"
         fi
@@ -136,6 +144,16 @@ _jailctl() {
         fi
     done
     local n=${#pos[@]}
+
+    # -n takes a value only in logs; in list it is a switch.
+    if [[ $cmd == list ]]; then
+        pos=()
+        for ((i = cmdi + 1; i < cword; i++)); do
+            w=${words[i]}
+            if [[ $w == -j ]]; then ((i++)); elif [[ $w != -* ]]; then pos+=("$w"); fi
+        done
+        n=${#pos[@]}
+    fi
 
     # After exec's command or apply's script everything is the command's.
     case $cmd in
@@ -161,6 +179,20 @@ _jailctl() {
         ;;
     run | destroy | status | attach | stats)
         ((n == 0)) && _jailctl_reply "$(_jailctl_jails)"
+        ;;
+    list)
+        _jailctl_reply 'jid name state hostname path profile net ports memory cpus pids autostart procs uptime'
+        ;;
+    help)
+        ((n == 0)) && _jailctl_reply "$_jailctl_commands"
+        ;;
+    set)
+        if ((n == 0)); then
+            _jailctl_reply "$(_jailctl_jails)"
+        else
+            _jailctl_reply 'memory= cpus= pids= profile= net= hostname= root= ports= mounts= autostart= allow_unreserved_ports= logs.buffer= logs.line_max= logs.rotate_size= logs.keep='
+            compopt -o nospace 2>/dev/null
+        fi
         ;;
     exec)
         if ((n == 0)); then

@@ -90,9 +90,14 @@ func ValidName(name string) error {
 	return nil
 }
 
-// ParseSize parses 512M, 1G, 1048576 (bytes; K/M/G/T are powers of 1024).
+// ParseSize parses a size in bytes: 1048576, 512K, 512M, 1.5G, 2T, with
+// IEC (512Mi, 1GiB) and SI-looking (512M, 512MB) spellings alike, in either
+// case. Every suffix is a power of 1024: M is MiB, as in systemd's
+// MemoryMax= and docker --memory, and as in definitions written before.
 func ParseSize(s string) (int64, error) {
-	t := strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(s)), "B")
+	bad := fmt.Errorf("invalid size %q: want a positive number of bytes with an optional K, M, G or T suffix (Ki, MiB... also; all powers of 1024)", s)
+	t := strings.ToUpper(strings.TrimSpace(s))
+	t = strings.TrimSuffix(strings.TrimSuffix(t, "B"), "I")
 	mult := int64(1)
 	if n := len(t); n > 0 {
 		if i := strings.IndexByte("KMGT", t[n-1]); i >= 0 {
@@ -100,11 +105,68 @@ func ParseSize(s string) (int64, error) {
 			t = t[:n-1]
 		}
 	}
-	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n <= 0 || n > (1<<62)/mult {
-		return 0, fmt.Errorf("invalid size %q: want a positive number with an optional K, M, G or T suffix", s)
+	if t == "" || strings.Trim(t, "0123456789.") != "" || strings.Count(t, ".") > 1 {
+		return 0, bad // digits and one point only: no signs, exponents, NaN
 	}
-	return n * mult, nil
+	if n, err := strconv.ParseInt(t, 10, 64); err == nil {
+		if n <= 0 || n > (1<<62)/mult {
+			return 0, bad
+		}
+		return n * mult, nil
+	}
+	// A fraction needs a suffix (no half bytes): 1.5G.
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil || mult == 1 || f <= 0 || f*float64(mult) > 1<<62 || f*float64(mult) < 1 {
+		return 0, bad
+	}
+	return int64(f * float64(mult)), nil
+}
+
+// Kernel floors and ceilings of the limits, checked at create and set so
+// that start does not fail with the kernel's bare "invalid argument".
+const (
+	// MinMemory: jinit (a Go program) and one shell need about 6 MiB
+	// resident; below 16 MiB a jail is killed by its own limit at start.
+	MinMemory = 16 << 20
+	// CPUPeriodUS is the cgroup cpu period jails use; the kernel refuses
+	// a quota below 1000 µs per period (cpu.max, cpu.cfs_quota_us), so
+	// the smallest CPU limit is 0.01 CPU.
+	CPUPeriodUS = 100000
+	MinCPUs     = 1000.0 / CPUPeriodUS
+	MaxCPUs     = 1024
+	// MinPids: pids.max counts threads, and jinit (a Go program) runs 8
+	// at rest (measured) and more when busy, so a lower limit leaves no
+	// room for a single service.
+	MinPids = 16
+	// MaxPids is the kernel's PID_MAX_LIMIT: pids.max accepts no more.
+	MaxPids = 4 << 20
+)
+
+// resolveLimits checks memory, cpus and pids against the kernel's bounds.
+func (r *Resolved) resolveLimits(bad func(string, error) error) error {
+	d := r.Def
+	if d.Memory != "" {
+		n, err := ParseSize(d.Memory)
+		if err == nil && n < MinMemory {
+			err = fmt.Errorf("%s is below the minimum of 16Mi (what jinit and a shell need)", d.Memory)
+		}
+		if err != nil {
+			return bad("memory", err)
+		}
+		r.Limits.MemoryBytes = n
+	}
+	switch {
+	case d.CPUs < 0 || d.CPUs > MaxCPUs:
+		return bad("cpus", fmt.Errorf("%v: want a number of CPUs from %.2f to %d (0: no limit)", d.CPUs, MinCPUs, MaxCPUs))
+	case d.CPUs > 0 && d.CPUs < MinCPUs:
+		return bad("cpus", fmt.Errorf("%v is below the kernel's minimum of %.2f CPU (a quota of 1000 µs per %d µs period)", d.CPUs, MinCPUs, CPUPeriodUS))
+	}
+	r.Limits.CPUs = d.CPUs
+	if d.Pids < 0 || d.Pids > MaxPids || d.Pids > 0 && d.Pids < MinPids {
+		return bad("pids", fmt.Errorf("%d: want a process (thread) limit from %d (jinit's own threads and a service) to %d, or 0 for none", d.Pids, MinPids, MaxPids))
+	}
+	r.Limits.Pids = d.Pids
+	return nil
 }
 
 // Resolve validates a definition. file names the source in errors.
@@ -161,21 +223,9 @@ func (d Def) Resolve(file string) (*Resolved, error) {
 		}
 		r.Mounts = append(r.Mounts, mm)
 	}
-	if d.Memory != "" {
-		n, err := ParseSize(d.Memory)
-		if err != nil {
-			return nil, bad("memory", err)
-		}
-		r.Limits.MemoryBytes = n
+	if err := r.resolveLimits(bad); err != nil {
+		return nil, err
 	}
-	if d.CPUs < 0 || d.CPUs > 1024 {
-		return nil, bad("cpus", fmt.Errorf("%v: want a number of CPUs above 0", d.CPUs))
-	}
-	r.Limits.CPUs = d.CPUs
-	if d.Pids < 0 {
-		return nil, bad("pids", fmt.Errorf("%d: want a positive process limit", d.Pids))
-	}
-	r.Limits.Pids = d.Pids
 	if err := r.resolveLogs(bad); err != nil {
 		return nil, err
 	}

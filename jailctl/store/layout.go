@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/jailsproject/jails/kmod"
 	"github.com/jailsproject/jails/kmod/ports"
+	"github.com/jailsproject/jails/services"
 )
 
 // CheckPorts refuses ports another jail has reserved, naming it. A jail
@@ -63,6 +65,12 @@ func (s *Store) Materialise(r *Resolved, svcDir string) error {
 			return err
 		}
 	}
+	if r.Def.Root == "" {
+		own := func(p string) bool { return kmod.Under(s.Lib, p) || kmod.Under(s.Log, p) || kmod.Under(s.Run, p) }
+		if err := kmod.SeedVar("/var", filepath.Join(rw, "var"), kmod.VarDepth, own); err != nil {
+			return err
+		}
+	}
 	for _, d := range []string{"var/log", "var/run"} {
 		os.MkdirAll(filepath.Join(rw, d), 0o755)
 	}
@@ -82,8 +90,8 @@ func (s *Store) Materialise(r *Resolved, svcDir string) error {
 		return err
 	}
 	if svcDir != "" {
-		if err := copyTree(svcDir, filepath.Join(rw, "etc", "service")); err != nil {
-			return fmt.Errorf("install services: %w", err)
+		if err := services.Install(svcDir, filepath.Join(rw, "etc", "service")); err != nil {
+			return err
 		}
 	}
 	if err := os.MkdirAll(s.LogDir(name), 0o755); err != nil {
@@ -103,6 +111,9 @@ func seedEtc(etc, hostname string, overwrite bool) error {
 		{"nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n"},
 	}
 	for _, f := range files {
+		if overwrite && !seedUsers && (f.name == "passwd" || f.name == "group" || f.name == "nsswitch.conf") {
+			continue // the host's own show through the jail's /etc (kmod/etcplan.go)
+		}
 		p := filepath.Join(etc, f.name)
 		if _, err := os.Lstat(p); err == nil && !overwrite && f.name != "hostname" && f.name != "hosts" {
 			continue

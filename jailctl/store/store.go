@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -56,6 +57,23 @@ func (s *Store) SockPath(name string) string    { return filepath.Join(s.Run, na
 func (s *Store) RuntimePath(name string) string { return filepath.Join(s.Run, name, "state.json") }
 func (s *Store) MntDir(name string) string      { return filepath.Join(s.Run, name, "root") }
 func (s *Store) LogDir(name string) string      { return filepath.Join(s.Log, name) }
+
+// CollectorAddrPath is run/collector.addr: the HTTP address of this
+// instance's running collector, for `jailctl stats` to find it.
+func (s *Store) CollectorAddrPath() string { return filepath.Join(s.Run, "collector.addr") }
+
+// CollectorAddr is the address a running collector recorded, "" if none.
+func (s *Store) CollectorAddr() string {
+	b, err := ReadSmall(s.CollectorAddrPath(), 256)
+	if err != nil {
+		return ""
+	}
+	addr := strings.TrimSpace(string(b))
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return ""
+	}
+	return addr
+}
 
 // Names lists the defined jails, sorted.
 func (s *Store) Names() ([]string, error) {
