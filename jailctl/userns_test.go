@@ -23,8 +23,6 @@ func TestUserNamespace(t *testing.T) {
 	svc := t.TempDir()
 	service(t, svc, "web", "exec sleep 100031", `user = "www-data"`)
 	h.must("create", "u", "--services", svc, "--profile", "high")
-	appendFile(t, h.rw("u", "etc/passwd"), "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n")
-	appendFile(t, h.rw("u", "etc/group"), "www-data:x:33:\n")
 	h.must("create", "v", "--services", idleServices(t), "--profile", "medium")
 	h.must("start", "u")
 	h.must("start", "v")
@@ -79,6 +77,14 @@ func TestUserNamespaceQuotas(t *testing.T) {
 		"--mount", dir+":/opt/escape:ro")
 	h.must("start", "q")
 	for _, user := range []string{"", "nobody"} {
+		holdInotify(t, h, user, dir)
+	}
+}
+
+// holdInotify has the jail's user take every inotify instance it may, and
+// checks host uids 0 and 65534 meanwhile.
+func holdInotify(t *testing.T, h *host, user, dir string) {
+	{
 		args := []string{"exec", "q"}
 		if user != "" {
 			args = append(args, "-u", user)
@@ -88,10 +94,16 @@ func TestUserNamespaceQuotas(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		// The jail's users share its range's owner's count on the host:
+		// each holder ends (at the end of its stdin) before the next.
+		defer func() { in.Close(); cmd.Wait() }()
 		buf := make([]byte, 64)
 		n, _ := out.Read(buf)
 		got := strings.TrimSpace(string(buf[:n]))
@@ -138,18 +150,6 @@ func newCred(path string, uid uint32, args ...string) *exec.Cmd {
 	cmd := exec.Command(path, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid, Groups: []uint32{}}}
 	return cmd
-}
-
-func appendFile(t *testing.T, path, text string) {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.WriteString(text); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // A source whose file system cannot be idmapped fails the start, naming

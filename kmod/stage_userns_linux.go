@@ -18,7 +18,11 @@ func composeRootUserNS(s *Spec, fds []int) ([]int, error) {
 	if d == nil {
 		return nil, errors.New("compose root: the keeper sent no trees for the user namespace")
 	}
+	etcOverlay := s.Root == ""
 	want := 2 + len(d.Base) + len(WritableDirs) + len(s.Mounts)
+	if etcOverlay {
+		want += 2
+	}
 	if len(fds) != want {
 		return nil, fmt.Errorf("compose root: got %d trees from the keeper, want %d", len(fds), want)
 	}
@@ -27,6 +31,11 @@ func composeRootUserNS(s *Spec, fds []int) ([]int, error) {
 	}
 	sys := fds[1]
 	fds = fds[2:]
+	var etcLower, etcRW int
+	if etcOverlay {
+		etcLower, etcRW = fds[0], fds[1]
+		fds = fds[2:]
+	}
 	for i, name := range d.Base {
 		if err := attachTree(fds[i], name); err != nil {
 			return nil, err
@@ -39,6 +48,13 @@ func composeRootUserNS(s *Spec, fds []int) ([]int, error) {
 	}
 	fds = fds[len(d.Base):]
 	for i, w := range WritableDirs {
+		if w == "etc" && etcOverlay {
+			unix.Close(fds[i])
+			if err := mountEtcUserNS(etcLower, etcRW); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if err := attachTree(fds[i], w); err != nil {
 			return nil, err
 		}
@@ -60,6 +76,37 @@ func composeRootUserNS(s *Spec, fds []int) ([]int, error) {
 		return nil, err
 	}
 	return fds[len(WritableDirs):], nil
+}
+
+// mountEtcUserNS mounts the jail's /etc as mountEtc does, from the trees
+// the keeper made (etcLayers): they are attached on hidden staging
+// directories of the new root, the overlay is mounted from them (in a user
+// namespace with userxattr), and the staging mounts are detached again:
+// the overlay holds its layers.
+func mountEtcUserNS(lower, rw int) error {
+	const lowerAt, rwAt = ".etc-lower", ".etc-rw"
+	if err := attachTree(lower, lowerAt); err != nil {
+		return err
+	}
+	if err := attachTree(rw, rwAt); err != nil {
+		return err
+	}
+	if err := os.MkdirAll("etc", 0o755); err != nil {
+		return fmt.Errorf("compose /etc: %w", err)
+	}
+	opts := "lowerdir=" + lowerAt + ",upperdir=" + rwAt + "/etc,workdir=" + rwAt + "/.etc-work,userxattr"
+	if err := unix.Mount("overlay", "etc", "overlay", unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
+		return fmt.Errorf("compose /etc: mount overlay (%s): %w", opts, err)
+	}
+	for _, d := range []string{lowerAt, rwAt} {
+		if err := unix.Unmount(d, unix.MNT_DETACH); err != nil {
+			return fmt.Errorf("compose /etc: detach %s: %w", d, err)
+		}
+		if err := os.Remove(d); err != nil {
+			return fmt.Errorf("compose /etc: %w", err)
+		}
+	}
+	return nil
 }
 
 // rootTmpfs attaches a new tmpfs at the mount point mnt and enters it.

@@ -24,6 +24,8 @@ import (
 // namespace exists and before it is released, and sends them with the spec:
 //
 //	the new root's mount point, in the stage's mount namespace
+//	with the host's base: the host's /etc idmapped and read-only, and the
+//	writable layer, for the /etc overlay (etc_linux.go) the stage mounts
 //	a fresh read-only sysfs, for a jail that shares the host's network
 //	namespace (mounting one needs a network namespace of the user
 //	namespace's own; with --net none the stage mounts its own)
@@ -111,6 +113,13 @@ func prepareUserNS(spec *Spec, pid int) (files []*os.File, err error) {
 		return files, err
 	}
 	files = append(files, sys)
+	if spec.Root == "" {
+		etc, err := etcLayers(spec, ns)
+		files = append(files, etc...)
+		if err != nil {
+			return files, err
+		}
+	}
 	d := &detached{Links: map[string]string{}}
 	base, names, err := baseEntries(spec)
 	if err != nil {
@@ -150,6 +159,41 @@ func prepareUserNS(spec *Spec, pid int) (files []*os.File, err error) {
 	}
 	spec.Detached = d
 	return files, nil
+}
+
+// etcLayers prepares the jail's /etc upper layer as the host-side stage
+// would (etc_linux.go), with the user-namespace overlay's opaque marks,
+// gives what that made to the jail's range, and returns the overlay's
+// lower layer (the host's /etc, idmapped: its files keep their owners
+// inside) and a tree of the writable layer holding upper and work.
+func etcLayers(spec *Spec, ns int) ([]*os.File, error) {
+	if err := prepareEtcLayer(spec.Writable, opaqueUser); err != nil {
+		return nil, err
+	}
+	for _, d := range []string{"etc", ".etc-work"} {
+		if err := shiftTree(filepath.Join(spec.Writable, d), *spec.UserNS); err != nil {
+			return nil, fmt.Errorf("compose /etc: %w", err)
+		}
+	}
+	lower, err := idmappedTree("/etc", ns, true)
+	if err != nil {
+		return nil, err
+	}
+	rw, err := detachedTree(spec.Writable)
+	if err != nil {
+		return []*os.File{lower}, err
+	}
+	return []*os.File{lower, rw}, nil
+}
+
+// shiftTree moves everything below and at dir into r (shiftOne).
+func shiftTree(dir string, r IDRange) error {
+	return filepath.WalkDir(dir, func(p string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return shiftOne(p, r)
+	})
 }
 
 // freshSysfs is a new detached read-only mount of sysfs (of the caller's

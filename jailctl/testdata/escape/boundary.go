@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -151,7 +152,7 @@ func connectSpec(spec string) string {
 }
 
 // inotifyHold makes inotify instances until the kernel refuses (at most
-// 100000), prints how many, and holds them until killed.
+// 100000), prints how many, and holds them until its stdin ends.
 func inotifyHold() error {
 	n := 0
 	for ; n < 100000; n++ {
@@ -160,5 +161,6 @@ func inotifyHold() error {
 		}
 	}
 	fmt.Println(n)
-	select {}
+	io.Copy(io.Discard, os.Stdin)
+	return nil
 }
