@@ -151,6 +151,9 @@ func cmdApply(ctx context.Context, e *env, args []string) error {
 // reports whether it did.
 func (e *env) ensureRunning(ctx context.Context, name string) (bool, error) {
 	e.log.Info("starting the jail without its services unless it runs", "jail", name)
+	if err := e.ownScope(ctx, name); err != nil { // as start does, where systemd is init
+		return false, err
+	}
 	err := e.jails.Start(ctx, name, jail.StartOptions{Timeout: applyStartTimeout, NoServices: true})
 	if errors.Is(err, jail.ErrRunning) {
 		return false, nil

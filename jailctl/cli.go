@@ -92,7 +92,7 @@ var cmdDocs = []cmdDoc{
 		options: "  --ephemeral       stop the jail again if apply started it\n  -u, --user USER   run the script as USER\n"},
 	{name: "logs", args: "NAME [SERVICE] [-f] [-n N] [--since T] [--json]", summary: "collected logs of a jail"},
 	{name: "stats", args: "[NAME] [--json|--prometheus [--http]] [--collector ADDR]", summary: "CPU (1 s, 10 s), processes, memory, uptime, services"},
-	{name: "collector", args: "[--listen 127.0.0.1:9750] [--rotate-size 16M] [--keep 10] [--syslog unix:/dev/log|udp:HOST:PORT]", summary: "the host log and metrics collector (foreground)",
+	{name: "collector", args: "[--listen 127.0.0.1:9750] [--rotate-size 16M] [--keep 10] [--syslog unix:/dev/log|udp:HOST:PORT|tcp:HOST:PORT|journald] [--max-conns 512]", summary: "the host log and metrics collector (foreground)",
 		options: "  runs jails-collector, installed beside jailctl, with these arguments;\n  'jails-collector -h' lists its options\n"},
 	{name: "help", args: "[COMMAND]", summary: "this text, or a command's help"},
 }

@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 	// `jailctl collector` execs the collector found beside jailctl.
 	collector := filepath.Join(dir, "jails-collector")
 	for out, pkg := range map[string]string{jailctlBin: ".", jinitBin: "../jinit", collector: "./collectord"} {
-		b := exec.Command("go", "build", "-o", out, pkg)
+		b := exec.Command("go", "build", "-buildvcs=false", "-o", out, pkg)
 		b.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if o, err := b.CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, o)

@@ -66,6 +66,18 @@ func TestImportsPointDown(t *testing.T) {
 			}
 		}
 	}
+	// The built binaries too: the modules linked into them.
+	for _, bin := range []string{jailctlBin, jinitBin} {
+		out, err := exec.Command("go", "version", "-m", bin).Output()
+		if err != nil {
+			t.Fatalf("go version -m %s: %v", bin, err)
+		}
+		for _, m := range []string{"github.com/prometheus/client_golang", "google.golang.org/protobuf"} {
+			if strings.Contains(string(out), "\tdep\t"+m+"\t") {
+				t.Errorf("%s links %s", bin, m)
+			}
+		}
+	}
 	for _, p := range goList(t, "./jailctl", "./jinit") {
 		for _, d := range p.Deps {
 			if strings.HasPrefix(d, "github.com/prometheus/client_golang") || strings.HasPrefix(d, "google.golang.org/protobuf") {

@@ -161,6 +161,9 @@ func stateText(j JailInfo) string {
 	if j.State != "running" && j.LastExit != nil && j.LastExit.Reason != "stopped" {
 		state = "stopped (" + j.LastExit.Reason + ")"
 	}
+	if j.State == "running" && j.LogStore != nil {
+		state += " (" + logStoreProblem(j.LogStore) + ")"
+	}
 	if j.ConfigErr != "" {
 		state += " [invalid definition]"
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jailsproject/jails/jinit/control"
 	"github.com/jailsproject/jails/kmod"
+	"github.com/jailsproject/jails/logs/collector"
 	"github.com/jailsproject/jails/services"
 )
 
@@ -35,6 +36,8 @@ type JailInfo struct {
 	UptimeSec int64           `json:"uptime_seconds,omitempty"`
 	LastExit  *store.LastExit `json:"last_exit,omitempty"`
 	ConfigErr string          `json:"config_error,omitempty"`
+	// LogStore is set while the collector cannot store the jail's logs.
+	LogStore *collector.StoreState `json:"log_store,omitempty"`
 }
 
 func (e *env) info(name string) JailInfo {
@@ -60,6 +63,7 @@ func (e *env) info(name string) JailInfo {
 		ji.Usage = rt.Usage()
 		started := rt.Started
 		ji.Started, ji.UptimeSec = &started, int64(time.Since(started).Seconds())
+		ji.LogStore = e.logStoreState(name)
 	}
 	ji.LastExit = in.Last
 	return ji
@@ -131,6 +135,12 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 		return writeJSON(e.stdout, resp.Services)
 	}
 	services.WriteTable(e.stdout, resp.Services, time.Now())
+	e.printOOM(pos[0], resp.Services)
+	e.printLogLoss(ctx, c, pos[0])
+	if st := e.logStoreState(pos[0]); st != nil {
+		fmt.Fprintf(e.stdout, "\nlogs: %s since %s: %s; the lines wait in jinit's buffer\n",
+			logStoreProblem(st), st.Since.Local().Format(time.DateTime), st.Error)
+	}
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
@@ -19,6 +20,8 @@ import (
 	"github.com/jailsproject/jails/jailctl/store"
 	"github.com/jailsproject/jails/jinit/control"
 	"github.com/jailsproject/jails/logs"
+	"github.com/jailsproject/jails/logs/collector"
+	"github.com/jailsproject/jails/services"
 )
 
 // logsOpts are the options of `jailctl logs`.
@@ -207,7 +210,8 @@ type printer struct {
 	stamp logs.Stamper
 }
 
-// storeLine prints a line of the store: TIME SERVICE STREAM TEXT.
+// storeLine prints a line of the store: TIME SERVICE STREAM TEXT, the
+// stream stdout, stderr or jinit, with '+' when the record is partial.
 func (p *printer) storeLine(svc string, line []byte) {
 	l, err := logs.ParseLine(line)
 	if err != nil {
@@ -217,11 +221,13 @@ func (p *printer) storeLine(svc string, line []byte) {
 		p.jsonLine(svc, l)
 		return
 	}
-	ts := stampOf(line)
-	rest := line[len(ts)+1:]
 	var b []byte
-	b = append(append(append(b, ts...), ' '), svc...)
-	b = append(append(b, ' '), rest...)
+	b = append(append(append(b, stampOf(line)...), ' '), svc...)
+	b = append(append(b, ' '), l.Stream.String()...)
+	if l.Partial {
+		b = append(b, '+')
+	}
+	b = append(append(b, ' '), l.Text...)
 	p.w.Write(append(b, '\n'))
 }
 
@@ -305,4 +311,65 @@ func (p *printer) tailRecord(r logs.TailRecord) {
 	}
 	line := p.stamp.AppendLine(nil, &logs.Record{Time: r.Time, Stream: st, Flags: fl, Text: r.Text})
 	p.storeLine(r.Service, line[:len(line)-1])
+}
+
+// logStoreState is what the collector published about the jail's log
+// store while it fails (nil when it is fine, or unknown).
+func (e *env) logStoreState(name string) *collector.StoreState {
+	b, err := store.ReadSmall(filepath.Join(e.st.RunDir(name), collector.StoreStateFile), 4096)
+	if err != nil {
+		return nil
+	}
+	var st collector.StoreState
+	if json.Unmarshal(b, &st) != nil {
+		return nil
+	}
+	return &st
+}
+
+func logStoreProblem(st *collector.StoreState) string {
+	if st.Full {
+		return "log store full"
+	}
+	return "log store failing"
+}
+
+// printLogLoss ends `status` with the services that lost log lines (drop
+// mode, buffer full): how many, and when the last was taken.
+func (e *env) printLogLoss(ctx context.Context, c *control.Client, name string) {
+	resp, err := c.Do(ctx, control.Request{Verb: control.VerbMetrics})
+	if err != nil {
+		return
+	}
+	m, err := control.DecodeMetrics(resp.Data)
+	if err != nil {
+		return
+	}
+	for _, s := range m.Services {
+		if s.Logs != nil && s.Logs.Dropped > 0 {
+			fmt.Fprintf(e.stdout, "\nlogs: %s dropped %d lines (log buffer full), the last at %s\n",
+				s.Name, s.Logs.Dropped, s.Logs.LastDrop.Local().Format(time.DateTime))
+		}
+	}
+}
+
+// printOOM ends `status` with the services whose last run was killed by
+// SIGKILL while the jail's cgroup counts OOM kills: the kernel's OOM
+// killer sends SIGKILL, and it shows in the wait status as nothing else.
+// (The kernel counts kills per jail, not per process: a SIGKILL sent by
+// hand in a jail that also had an OOM kill is reported the same way.)
+func (e *env) printOOM(name string, svcs []services.Status) {
+	rt := e.st.Running(name)
+	if rt == nil {
+		return
+	}
+	u := rt.Usage()
+	if !u.OOMKnown || u.OOMKills == 0 {
+		return
+	}
+	for _, s := range svcs {
+		if s.LastExit != nil && s.LastExit.Signal == "SIGKILL" {
+			fmt.Fprintf(e.stdout, "\n%s: killed: out of memory (SIGKILL; the jail's cgroup counts %d OOM kills)\n", s.Name, u.OOMKills)
+		}
+	}
 }

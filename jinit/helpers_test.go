@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	jinitBin = filepath.Join(dir, "jinit")
-	b := exec.Command("go", "build", "-o", jinitBin, ".")
+	b := exec.Command("go", "build", "-buildvcs=false", "-o", jinitBin, ".")
 	b.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := b.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build jinit: %v\n%s", err, out)

@@ -18,8 +18,10 @@ var keeper atomic.Pointer[os.File]
 // when the keeper's end is closed, that is, when it has exited. jinit then
 // exits at once, as a parent-death signal would have killed it; the
 // kernel ends every process of the jail with it, and the next jailctl
-// command on the jail removes what the keeper left.
-func watchKeeper(fd int, log hclog.Logger) {
+// command on the jail removes what the keeper left. Before it exits,
+// abandon hands the log lines no collector took to the next one
+// (Capture.Abandon).
+func watchKeeper(fd int, log hclog.Logger, abandon func()) {
 	syscall.CloseOnExec(fd)
 	f := os.NewFile(uintptr(fd), "keeper")
 	keeper.Store(f)
@@ -31,6 +33,7 @@ func watchKeeper(fd int, log hclog.Logger) {
 	}
 	keeper.Store(nil)
 	log.Error("the jail's keeper has exited: ending the jail")
+	abandon()
 	os.Exit(1)
 }
 

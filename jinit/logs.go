@@ -35,6 +35,7 @@ type Capture struct {
 	dir   string // the scan directory, for the services' [log] drop setting
 	log   hclog.Logger
 	drain time.Duration // how long a shutdown waits for the collector
+	spill string        // where unacknowledged records go at the end ("": stderr)
 
 	mu   sync.Mutex
 	svcs map[string]*svcLog
@@ -80,6 +81,7 @@ func newCapture(o options, log hclog.Logger) *Capture {
 		dir:   o.services,
 		log:   log.Named("logs"),
 		drain: o.logDrain,
+		spill: spillDir(o),
 		svcs:  map[string]*svcLog{},
 		done:  make(chan struct{}),
 	}
@@ -295,9 +297,21 @@ func (c *Capture) Tail(req control.Request) control.Response {
 	return control.Response{OK: true, Data: data}
 }
 
+// spillDir is where a jail's jinit spills: in the jail's writable layer,
+// which outlives the jail. Only PID 1 of a jail spills; jinit run by hand
+// writes what is left to its stderr.
+func spillDir(o options) string {
+	if o.jail == "" || os.Getpid() != 1 {
+		return ""
+	}
+	return "/" + logs.SpillDir
+}
+
 // Close ends capture at shutdown, when every service has stopped: the
 // pipes are read to their end, and the collector gets time to acknowledge
-// everything. What it does not take is written to jinit's own stderr (the
+// everything. What it does not take is spilled into the jail's writable
+// layer, where the collector finds it and stores it (exactly once) later;
+// where there is no spill, or it fails, it goes to jinit's own stderr (the
 // jail's console log), so even then no line is lost without a trace.
 func (c *Capture) Close() {
 	if c == nil {
@@ -322,7 +336,61 @@ func (c *Capture) Close() {
 	if c.buf.EverSubscribed() && !c.buf.WaitIdle(c.drain) {
 		c.log.Warn("the collector did not take every log line before the timeout")
 	}
+	if c.buf.Idle() {
+		return
+	}
+	if c.spill != "" {
+		n, err := c.spillRest()
+		if err == nil {
+			c.log.Warn("log lines not collected were spilled for the collector", "lines", n, "dir", c.spill)
+			return
+		}
+		c.log.Error("spill log lines", "error", err)
+	}
 	c.dumpRest()
+}
+
+// Abandon is Close for a jinit that exits at once (its keeper is gone):
+// no draining and no waiting for a collector, only the lines held so far
+// are spilled (or written to stderr).
+func (c *Capture) Abandon() {
+	if c == nil || c.buf.Idle() {
+		return
+	}
+	if c.spill != "" {
+		if n, err := c.spillRest(); err == nil {
+			c.log.Warn("log lines not collected were spilled for the collector", "lines", n, "dir", c.spill)
+			return
+		}
+	}
+	c.dumpRest()
+}
+
+// spillRest writes what the collector did not acknowledge to
+// SPILL/BOOT.spill, complete or not at all (written aside, synced, renamed).
+func (c *Capture) spillRest() (int, error) {
+	if err := os.MkdirAll(c.spill, 0o700); err != nil {
+		return 0, err
+	}
+	p := filepath.Join(c.spill, c.buf.Boot()+logs.SpillSuffix)
+	f, err := os.OpenFile(p+".tmp", os.O_CREATE|os.O_TRUNC|os.O_WRONLY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	n, err := c.buf.Spill(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(p+".tmp", p)
+	}
+	if err != nil {
+		os.Remove(p + ".tmp")
+	}
+	return n, err
 }
 
 // dumpRest writes the records never acknowledged to stderr.

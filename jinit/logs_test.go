@@ -52,7 +52,7 @@ func TestCaptureOrdersMessages(t *testing.T) {
 	if len(got) != 102 || got[99] != "stdout:line 99" {
 		t.Fatalf("got %d records, %q", len(got), got[max(0, len(got)-3):])
 	}
-	if got[100] != "stderr+:no newline" || got[101] != "jinit:exited: exit 3" {
+	if got[100] != "stderr:no newline" || got[101] != "jinit:exited: exit 3" {
 		t.Fatalf("got %q", got[100:])
 	}
 	cnt := c.Counters()["s"]

@@ -138,6 +138,9 @@ func addLogCounters(rep *control.Metrics, c *Capture) {
 			Lines: lc.Lines, Bytes: lc.Bytes, Dropped: lc.Dropped,
 			BlockedSeconds: float64(lc.BlockedNS) / 1e9,
 		}
+		if lc.LastDropNS > 0 {
+			rep.Services[i].Logs.LastDrop = time.Unix(0, lc.LastDropNS).UTC()
+		}
 	}
 }
 

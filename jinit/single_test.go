@@ -129,6 +129,7 @@ func TestSingleStdin(t *testing.T) {
 // As PID 1 of a new namespace with -s semantics irrelevant, orphans are reaped
 // and the exit status is the child's.
 func TestSinglePID1ReapsOrphans(t *testing.T) {
+	requireRoot(t) // a new pid namespace
 	cmd := exec.Command(jinitBin, "--", "sh", "-c", "for i in 1 2 3 4 5; do (sleep 0.1 &) ; done; sleep 0.5; exit 9")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID}
 	err := cmd.Run()

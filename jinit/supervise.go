@@ -52,10 +52,6 @@ func supervise(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	if o.keeperFD >= 0 {
-		go watchKeeper(o.keeperFD, log)
-	}
-
 	ln, err := controlListener(o)
 	if err != nil {
 		return err
@@ -66,6 +62,9 @@ func supervise(ctx context.Context, o options) error {
 	if ln != nil {
 		capt = newCapture(o, log)
 		cfg.Output, cfg.Message, cfg.Tail = capt.Output, capt.Message, capt.Recent
+	}
+	if o.keeperFD >= 0 {
+		go watchKeeper(o.keeperFD, log, capt.Abandon)
 	}
 	eng := services.New(cfg)
 

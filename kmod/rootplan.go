@@ -110,61 +110,102 @@ func PlanRoot(spec Spec, base []string, jinitDir string) (RootPlan, error) {
 	return p, nil
 }
 
-// overlaid are the top-level names the plan provides itself; a prepared
-// root's own entries by these names are hidden.
+// overlaid are the top-level names the NetBSD plan provides itself; a
+// prepared root's own entries by these names are hidden.
 func overlaid(name string) bool {
 	return name == "dev" || name == "proc" || "/"+name == jinitMount || slices.Contains(WritableDirs, name)
 }
 
-func (p *RootPlan) planBase(root string, base []string) error {
+// BaseKind is how a top-level entry of a jail's read-only base is placed.
+type BaseKind int
+
+const (
+	BaseDir  BaseKind = iota // mounted read-only (a bind mount, a null mount)
+	BaseLink                 // recreated as the same symlink (a merged /lib -> usr/lib)
+	BaseFile                 // a regular file (bound on Linux, copied on NetBSD)
+)
+
+// BaseEntry is one top-level entry of a jail's read-only base.
+type BaseEntry struct {
+	Src, Dst string
+	Kind     BaseKind
+	Target   string // BaseLink
+	Mode     fs.FileMode
+	Size     int64 // BaseFile
+}
+
+// PlanBase decides the read-only base of a jail, on every system: the
+// host's top-level entries named in base, or, with a prepared root, every
+// top-level entry of it; those the jail provides itself (provided) are
+// left out, and so is anything that is neither a directory, a symlink
+// nor a regular file (skipped, with the reason). A missing default entry
+// is fine (not every system has /lib32).
+func PlanBase(root string, base []string, provided func(name string) bool) ([]BaseEntry, []string, error) {
 	dir, names := "/", base
 	if root != "" {
 		dir, names = root, nil
 		ents, err := os.ReadDir(root)
 		if err != nil {
-			return fmt.Errorf("read root %s: %w", root, err)
+			return nil, nil, fmt.Errorf("read root %s: %w", root, err)
 		}
 		for _, e := range ents {
 			names = append(names, e.Name())
 		}
 	}
+	var out []BaseEntry
+	var skipped []string
 	for _, name := range names {
-		if overlaid(name) {
+		if provided(name) {
 			continue
 		}
-		if err := p.planEntry(filepath.Join(dir, name), "/"+name, root != ""); err != nil {
-			return err
+		src := filepath.Join(dir, name)
+		fi, err := os.Lstat(src)
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && root == "":
+			continue
+		case err != nil:
+			return nil, nil, fmt.Errorf("base %s: %w", src, err)
 		}
+		e := BaseEntry{Src: src, Dst: "/" + name, Mode: fi.Mode().Perm(), Size: fi.Size()}
+		switch mode := fi.Mode(); {
+		case mode.IsDir():
+			e.Kind = BaseDir
+		case mode&fs.ModeSymlink != 0:
+			if e.Target, err = os.Readlink(src); err != nil {
+				return nil, nil, fmt.Errorf("base %s: %w", src, err)
+			}
+			e.Kind = BaseLink
+		case mode.IsRegular():
+			e.Kind = BaseFile
+		default:
+			skipped = append(skipped, fmt.Sprintf("%s: %s is neither a directory, a symlink nor a file", src, mode.Type()))
+			continue
+		}
+		out = append(out, e)
 	}
-	return nil
+	return out, skipped, nil
 }
 
-// planEntry places one top-level entry of the base: a directory is null
-// mounted read-only, a symlink recreated, a small file copied. A missing
-// default entry is fine (not every system has /libexec).
-func (p *RootPlan) planEntry(src, dst string, prepared bool) error {
-	fi, err := os.Lstat(src)
-	switch {
-	case errors.Is(err, fs.ErrNotExist) && !prepared:
-		return nil
-	case err != nil:
-		return fmt.Errorf("base %s: %w", src, err)
+// planBase places the base on the NetBSD root: directories null mounted
+// read-only, symlinks recreated, small files copied (null mounts take
+// directories only).
+func (p *RootPlan) planBase(root string, base []string) error {
+	entries, skipped, err := PlanBase(root, base, overlaid)
+	if err != nil {
+		return err
 	}
-	switch mode := fi.Mode(); {
-	case mode.IsDir():
-		p.Mounts = append(p.Mounts, RootMount{FS: "null", Src: src, Dst: dst, ReadOnly: true, NoSuid: true, NoDev: true})
-	case mode&fs.ModeSymlink != 0:
-		target, err := os.Readlink(src)
-		if err != nil {
-			return fmt.Errorf("base %s: %w", src, err)
+	p.Skipped = append(p.Skipped, skipped...)
+	for _, e := range entries {
+		switch {
+		case e.Kind == BaseDir:
+			p.Mounts = append(p.Mounts, RootMount{FS: "null", Src: e.Src, Dst: e.Dst, ReadOnly: true, NoSuid: true, NoDev: true})
+		case e.Kind == BaseLink:
+			p.Links = append(p.Links, RootLink{Path: e.Dst, Target: e.Target})
+		case e.Size <= maxRootFile:
+			p.Files = append(p.Files, RootFile{Src: e.Src, Dst: e.Dst, Mode: e.Mode})
+		default:
+			p.Skipped = append(p.Skipped, fmt.Sprintf("%s: regular file of %d bytes, larger than %d", e.Src, e.Size, maxRootFile))
 		}
-		p.Links = append(p.Links, RootLink{Path: dst, Target: target})
-	case mode.IsRegular() && fi.Size() <= maxRootFile:
-		p.Files = append(p.Files, RootFile{Src: src, Dst: dst, Mode: mode.Perm()})
-	case mode.IsRegular():
-		p.Skipped = append(p.Skipped, fmt.Sprintf("%s: regular file of %d bytes, larger than %d", src, fi.Size(), maxRootFile))
-	default:
-		p.Skipped = append(p.Skipped, fmt.Sprintf("%s: %s is neither a directory, a symlink nor a file", src, mode.Type()))
 	}
 	return nil
 }

@@ -214,3 +214,45 @@ func TestUnmountOrder(t *testing.T) {
 		t.Error("HostPath")
 	}
 }
+
+// PlanBase decides the base the same way for both systems: directories,
+// symlinks and files kept, what the jail provides itself and anything
+// else (a FIFO) left out, a missing default entry ignored, a missing
+// prepared root an error.
+func TestPlanBase(t *testing.T) {
+	root := t.TempDir()
+	os.Mkdir(filepath.Join(root, "usr"), 0o755)
+	os.Mkdir(filepath.Join(root, "etc"), 0o755)
+	os.Symlink("usr/lib", filepath.Join(root, "lib"))
+	os.WriteFile(filepath.Join(root, "vmlinuz"), []byte("k"), 0o600)
+	if err := syscall.Mkfifo(filepath.Join(root, "fifo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	provided := func(name string) bool { return name == "etc" }
+	got, skipped, err := PlanBase(root, nil, provided)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]BaseKind{"/usr": BaseDir, "/lib": BaseLink, "/vmlinuz": BaseFile}
+	if len(got) != len(want) {
+		t.Fatalf("PlanBase = %+v, want %v", got, want)
+	}
+	for _, e := range got {
+		if k, ok := want[e.Dst]; !ok || k != e.Kind || e.Src != filepath.Join(root, e.Dst) {
+			t.Errorf("entry %+v", e)
+		}
+		if e.Kind == BaseLink && e.Target != "usr/lib" {
+			t.Errorf("link target %q", e.Target)
+		}
+	}
+	if len(skipped) != 1 || !strings.Contains(skipped[0], "fifo") {
+		t.Errorf("skipped %v, want the FIFO", skipped)
+	}
+	got, _, err = PlanBase("", []string{"no-such-entry-here"}, provided)
+	if err != nil || len(got) != 0 {
+		t.Errorf("missing default entry: %+v %v", got, err)
+	}
+	if _, _, err := PlanBase(filepath.Join(root, "missing"), nil, provided); err == nil {
+		t.Error("a missing prepared root is accepted")
+	}
+}

@@ -170,22 +170,15 @@ func composeRoot(s *Spec) error {
 	if err := unix.Mount("jail", r, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755,size=1m"); err != nil {
 		return fmt.Errorf("mount root tmpfs on %s: %w", r, err)
 	}
-	base, entries := "/", []string{"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"}
-	if s.Root != "" {
-		base, entries = s.Root, nil
-		ents, err := os.ReadDir(s.Root)
-		if err != nil {
-			return fmt.Errorf("read root %s: %w", s.Root, err)
-		}
-		for _, e := range ents {
-			entries = append(entries, e.Name())
-		}
+	entries, skipped, err := PlanBase(s.Root, LinuxBase, isOverlaid)
+	if err != nil {
+		return err
 	}
-	for _, name := range entries {
-		if isOverlaid(name) {
-			continue
-		}
-		if err := bindBase(filepath.Join(base, name), filepath.Join(r, name)); err != nil {
+	for _, sk := range skipped {
+		fmt.Fprintln(os.Stderr, "jinit: left out of the jail's root:", sk) // the console log
+	}
+	for _, e := range entries {
+		if err := bindBase(e, filepath.Join(r, e.Dst)); err != nil {
 			return err
 		}
 	}
@@ -246,32 +239,28 @@ func mountAt(root, dst, fstype, data string, flags uintptr) error {
 	return nil
 }
 
-// bindBase binds one base entry read-only; a symlink (merged /usr) is
-// recreated as a symlink, a file as a file.
-func bindBase(src, dst string) error {
-	fi, err := os.Lstat(src)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	} else if err != nil {
-		return fmt.Errorf("base %s: %w", src, err)
-	}
-	if fi.Mode()&os.ModeSymlink != 0 {
-		target, err := os.Readlink(src)
-		if err != nil {
-			return fmt.Errorf("base %s: %w", src, err)
-		}
-		return os.Symlink(target, dst)
-	}
-	if !fi.IsDir() {
+// LinuxBase is the default read-only base on Linux: the host's own
+// programs and libraries.
+var LinuxBase = []string{"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"}
+
+// bindBase places one base entry (PlanBase): a directory or a file is
+// bound read-only, a symlink (merged /usr) recreated.
+func bindBase(e BaseEntry, dst string) error {
+	switch e.Kind {
+	case BaseLink:
+		return os.Symlink(e.Target, dst)
+	case BaseFile:
 		f, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o644)
 		if err != nil {
-			return fmt.Errorf("base %s: %w", src, err)
+			return fmt.Errorf("base %s: %w", e.Src, err)
 		}
 		f.Close()
-	} else if err := os.Mkdir(dst, 0o755); err != nil {
-		return fmt.Errorf("base %s: %w", src, err)
+	default:
+		if err := os.Mkdir(dst, 0o755); err != nil {
+			return fmt.Errorf("base %s: %w", e.Src, err)
+		}
 	}
-	return bindRO(src, dst)
+	return bindRO(e.Src, dst)
 }
 
 func bindRO(src, dst string) error {

@@ -92,7 +92,7 @@ func TestSample(t *testing.T) {
 func runIn(t *testing.T, lim Limits, name string, args ...string) *Cgroup {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Fatal("cgroup tests run as root (CI runs them as root)")
+		t.Skip("needs root: cgroup tests make real cgroups (CI runs them as root)")
 	}
 	cg, err := CreateCgroup(fmt.Sprintf("kmod-limits-test-%d", os.Getpid()), name, lim)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -121,23 +122,17 @@ func prepareUserNS(spec *Spec, pid int) (files []*os.File, err error) {
 		}
 	}
 	d := &detached{Links: map[string]string{}}
-	base, names, err := baseEntries(spec)
+	entries, _, err := PlanBase(spec.Root, LinuxBase, isOverlaid)
 	if err != nil {
 		return files, err
 	}
-	for _, name := range names {
-		src := filepath.Join(base, name)
-		fi, err := os.Lstat(src)
-		if err != nil {
-			return files, fmt.Errorf("base %s: %w", src, err)
-		}
-		if fi.Mode()&os.ModeSymlink != 0 {
-			if d.Links[name], err = os.Readlink(src); err != nil {
-				return files, fmt.Errorf("base %s: %w", src, err)
-			}
+	for _, e := range entries {
+		name := strings.TrimPrefix(e.Dst, "/")
+		if e.Kind == BaseLink {
+			d.Links[name] = e.Target
 			continue
 		}
-		f, err := idmappedTree(src, ns, true)
+		f, err := idmappedTree(e.Src, ns, true)
 		if err != nil {
 			return files, err
 		}
@@ -213,30 +208,6 @@ func freshSysfs() (*os.File, error) {
 		return nil, fmt.Errorf("sysfs for the jail: %w", err)
 	}
 	return os.NewFile(uintptr(m), "sysfs"), nil
-}
-
-// baseEntries are the top-level entries of the jail's read-only base.
-func baseEntries(spec *Spec) (string, []string, error) {
-	if spec.Root == "" {
-		var out []string
-		for _, n := range []string{"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"} {
-			if _, err := os.Lstat(filepath.Join("/", n)); err == nil {
-				out = append(out, n)
-			}
-		}
-		return "/", out, nil
-	}
-	ents, err := os.ReadDir(spec.Root)
-	if err != nil {
-		return "", nil, fmt.Errorf("read root %s: %w", spec.Root, err)
-	}
-	var out []string
-	for _, e := range ents {
-		if !isOverlaid(e.Name()) {
-			out = append(out, e.Name())
-		}
-	}
-	return spec.Root, out, nil
 }
 
 // detachedTree is a detached recursive clone of the tree at path.

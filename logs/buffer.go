@@ -40,6 +40,9 @@ type Counters struct {
 	Bytes     uint64 `json:"bytes"`      // their text bytes
 	Dropped   uint64 `json:"dropped"`    // records dropped because the buffer was full
 	BlockedNS uint64 `json:"blocked_ns"` // time its pipes were left unread because the buffer was full
+	// LastDropNS is when the last dropped record was taken (Unix ns; 0
+	// if none was).
+	LastDropNS int64 `json:"last_drop_ns,omitempty"`
 }
 
 // Buffer is jinit's bounded log buffer. Each service has a queue of lines
@@ -278,6 +281,7 @@ func lineTime(b []byte) int64 {
 func (b *Buffer) noteDrop(q *queue, seq uint64, t int64) {
 	q.dropped++
 	q.c.Dropped++
+	q.c.LastDropNS = max(q.c.LastDropNS, t)
 	if seq > q.dropSeq {
 		q.dropSeq, q.dropTime = seq, t
 	}
@@ -362,6 +366,7 @@ func (b *Buffer) Message(service string, now int64, msg string) {
 			} else {
 				q.dropped++ // the pending marker keeps its place
 				q.c.Dropped++
+				q.c.LastDropNS = max(q.c.LastDropNS, now)
 			}
 			continue
 		}

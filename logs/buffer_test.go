@@ -84,7 +84,7 @@ func TestSplitLines(t *testing.T) {
 	b.Message("s", 6, "exited: exit 3\nsecond")
 	gen, _ := b.Subscribe("b", 0)
 	got := texts(drain(t, b, gen, true))
-	want := "s/stdout:ab | s/stdout:cdef | s/stdout: | s/stdout+:1234 | s/stdout+:5678 | s/stdout:90 | s/stdout+:xyz | s/jinit+:exit | s/jinit+:ed:  | s/jinit+:exit | s/jinit: 3 | s/jinit+:seco | s/jinit:nd"
+	want := "s/stdout:ab | s/stdout:cdef | s/stdout: | s/stdout+:1234 | s/stdout+:5678 | s/stdout:90 | s/stdout:xyz | s/jinit+:exit | s/jinit+:ed:  | s/jinit+:exit | s/jinit: 3 | s/jinit+:seco | s/jinit:nd"
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}

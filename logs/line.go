@@ -7,14 +7,23 @@ import (
 	"time"
 )
 
-// The store's line format, one record a line, readable with tail -F:
+// The store's line format is the CRI log format (what kubelet's runtimes
+// write, and what Promtail, Fluent Bit, Vector and the OpenTelemetry
+// collector parse natively), one record a line, readable with tail -F:
 //
-//	2024-05-01T12:00:00.123456789Z stdout text of the line
+//	2024-05-01T12:00:00.123456789Z stdout F text of the line
 //
 // The timestamp is UTC with nine decimals (always 30 bytes); the stream is
-// stdout, stderr or jinit, followed by '+' when the record is partial (the
+// stdout or stderr; the tag is F for a full line, P for a partial one (the
 // service wrote no newline after it: a split long line continues in the
-// next record of that stream). The text is the service's bytes unchanged.
+// next record of that stream). jinit's own lines about the service are
+// stderr lines tagged F:jinit (or P:jinit): CRI tags are ':'-separated and
+// parsers read the first, and no service can write a tag. The text is the
+// service's bytes unchanged.
+//
+// Stores written before (TIME STREAM[+] TEXT, stream jinit for jinit's
+// lines) are still read: a line whose third field is not a tag is read
+// that way.
 
 // TimeLayout is the store's timestamp format.
 const TimeLayout = "2006-01-02T15:04:05.000000000Z"
@@ -47,13 +56,26 @@ func (s *Stamper) AppendLine(dst []byte, r *Record) []byte {
 // AppendPrefix appends what precedes the text in a line.
 func (s *Stamper) AppendPrefix(dst []byte, t int64, st Stream, fl Flags) []byte {
 	dst = s.Append(dst, t)
-	dst = append(dst, ' ')
-	dst = append(dst, st.String()...)
+	if st == Jinit {
+		dst = append(dst, " stderr "...)
+	} else {
+		dst = append(dst, ' ')
+		dst = append(dst, st.String()...)
+		dst = append(dst, ' ')
+	}
 	if fl&Partial != 0 {
-		dst = append(dst, '+')
+		dst = append(dst, 'P')
+	} else {
+		dst = append(dst, 'F')
+	}
+	if st == Jinit {
+		dst = append(dst, jinitTag...)
 	}
 	return append(dst, ' ')
 }
+
+// jinitTag follows F or P on jinit's own lines.
+const jinitTag = ":jinit"
 
 // stampShape is TimeLayout with every digit as '0'.
 const stampShape = "0000-00-00T00:00:00.000000000Z"
@@ -75,7 +97,45 @@ func checkLine(b []byte) (Stream, bool, int, error) {
 	if sp < 0 {
 		return 0, false, 0, fmt.Errorf("%w: no stream", errBadLine)
 	}
-	tok, partial := rest[:sp], false
+	off := timeLen + 1 + sp + 1
+	if st, ok := ParseStream(string(rest[:sp])); ok && st != Jinit {
+		tag := rest[sp+1:]
+		if i := bytes.IndexByte(tag, ' '); i >= 0 {
+			tag = tag[:i]
+		} else if len(tag) > 0 && off+len(tag) == len(b) {
+			// a tag and no text: the text is empty
+		} else {
+			tag = nil
+		}
+		if partial, jinit, ok := parseTag(tag); ok {
+			if jinit {
+				st = Jinit
+			}
+			return st, partial, min(off+len(tag)+1, len(b)), nil
+		}
+	}
+	return legacyStream(rest[:sp], off)
+}
+
+// parseTag reads a CRI tag: F or P, then :jinit on jinit's lines.
+func parseTag(tag []byte) (partial, jinit, ok bool) {
+	switch string(tag) {
+	case "F":
+		return false, false, true
+	case "P":
+		return true, false, true
+	case "F" + jinitTag:
+		return false, true, true
+	case "P" + jinitTag:
+		return true, true, true
+	}
+	return false, false, false
+}
+
+// legacyStream reads the stream field of the earlier format: stdout,
+// stderr or jinit, with '+' on partial records.
+func legacyStream(tok []byte, off int) (Stream, bool, int, error) {
+	partial := false
 	if n := len(tok); n > 0 && tok[n-1] == '+' {
 		tok, partial = tok[:n-1], true
 	}
@@ -83,7 +143,7 @@ func checkLine(b []byte) (Stream, bool, int, error) {
 	if !ok {
 		return 0, false, 0, fmt.Errorf("%w: stream %q", errBadLine, tok)
 	}
-	return st, partial, timeLen + 1 + sp + 1, nil
+	return st, partial, off, nil
 }
 
 // Line is one parsed line of the store.

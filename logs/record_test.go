@@ -103,13 +103,52 @@ func TestAck(t *testing.T) {
 }
 
 func TestLineFormat(t *testing.T) {
-	var s Stamper
-	l := s.AppendLine(nil, &Record{Time: 1714564800123456789, Stream: Stderr, Flags: Partial, Text: []byte("a b")})
-	if string(l) != "2024-05-01T12:00:00.123456789Z stderr+ a b\n" {
-		t.Fatalf("%q", l)
+	for _, c := range []struct {
+		st   Stream
+		fl   Flags
+		text string
+		want string
+	}{
+		{Stderr, Partial, "a b", "2024-05-01T12:00:00.123456789Z stderr P a b\n"},
+		{Stdout, 0, "x", "2024-05-01T12:00:00.123456789Z stdout F x\n"},
+		{Stdout, 0, "", "2024-05-01T12:00:00.123456789Z stdout F \n"},
+		{Jinit, 0, "started (pid 9)", "2024-05-01T12:00:00.123456789Z stderr F:jinit started (pid 9)\n"},
+		{Jinit, Partial, "exit", "2024-05-01T12:00:00.123456789Z stderr P:jinit exit\n"},
+	} {
+		var s Stamper
+		l := s.AppendLine(nil, &Record{Time: 1714564800123456789, Stream: c.st, Flags: c.fl, Text: []byte(c.text)})
+		if string(l) != c.want {
+			t.Errorf("%v %v %q: %q, want %q", c.st, c.fl, c.text, l, c.want)
+			continue
+		}
+		p, err := ParseLine(l[:len(l)-1])
+		if err != nil || p.Stream != c.st || p.Partial != (c.fl == Partial) || string(p.Text) != c.text || p.Time.UnixNano() != 1714564800123456789 {
+			t.Errorf("%q parsed as %+v %v", l, p, err)
+		}
 	}
-	p, err := ParseLine(l[:len(l)-1])
-	if err != nil || p.Stream != Stderr || !p.Partial || string(p.Text) != "a b" || p.Time.UnixNano() != 1714564800123456789 {
-		t.Fatalf("%+v %v", p, err)
+}
+
+// Lines of the earlier format (TIME STREAM[+] TEXT) still read.
+func TestLineFormatLegacy(t *testing.T) {
+	for _, c := range []struct {
+		line    string
+		st      Stream
+		partial bool
+		text    string
+	}{
+		{"2024-05-01T12:00:00.123456789Z stderr+ a b", Stderr, true, "a b"},
+		{"2024-05-01T12:00:00.123456789Z stdout hello world", Stdout, false, "hello world"},
+		{"2024-05-01T12:00:00.123456789Z jinit exited: exit 3", Jinit, false, "exited: exit 3"},
+		{"2024-05-01T12:00:00.123456789Z jinit+ F x", Jinit, true, "F x"},
+	} {
+		p, err := ParseLine([]byte(c.line))
+		if err != nil || p.Stream != c.st || p.Partial != c.partial || string(p.Text) != c.text {
+			t.Errorf("%q parsed as %+v %v", c.line, p, err)
+		}
+	}
+	for _, bad := range []string{"2024-05-01T12:00:00.123456789Z stdin F x", "2024-05-01T12:00:00.123456789Z F:jinit x"} {
+		if _, err := ParseLine([]byte(bad)); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
 	}
 }

@@ -44,7 +44,7 @@ func (s *JailStore) Rewind() error {
 	if err := rewindFile(filepath.Join(s.dir, AuditName), s.cp.Audit, s.cp.Audit.Ino != 0); err != nil {
 		return err
 	}
-	s.lastSeq = s.cp.Seq
+	s.lastSeq, s.broken = s.cp.Seq, false
 	return nil
 }
 
@@ -105,7 +105,7 @@ func (s *JailStore) Trim() error {
 			return err
 		}
 	}
-	s.lastSeq = s.cp.Seq
+	s.lastSeq, s.broken = s.cp.Seq, false
 	return nil
 }
 
@@ -178,17 +178,24 @@ func (s *JailStore) BeginStream(boot string, started time.Time) error {
 	if err != nil {
 		return err
 	}
-	s.cp = Checkpoint{Boot: boot, Started: started.UTC(), Files: map[string]Mark{}}
+	old := s.cp
+	// The audit log's mark stays until the commit moves it: a failed
+	// commit must not leave a checkpoint that would cut the audit log.
+	s.cp = Checkpoint{Boot: boot, Started: started.UTC(), Files: map[string]Mark{}, Audit: old.Audit}
 	for svc, dir := range svcs {
 		if fi, err := os.Lstat(filepath.Join(dir, CurrentName)); err == nil {
 			s.cp.Files[svc] = Mark{Ino: inode(fi), Size: fi.Size()}
 		}
 	}
 	s.lastSeq = 0
-	if err := s.Event(started, "start", "boot", boot); err != nil {
-		return err
+	err = s.Event(started, "start", "boot", boot)
+	if err == nil {
+		err = s.Commit()
 	}
-	return s.Commit()
+	if err != nil {
+		s.cp, s.lastSeq = old, old.Seq
+	}
+	return err
 }
 
 // EndStream records in the audit log how the checkpoint's stream ended
@@ -201,7 +208,11 @@ func (s *JailStore) EndStream(at time.Time, event, reason string) error {
 		return err
 	}
 	s.cp.Stopped = true
-	return s.Commit()
+	if err := s.Commit(); err != nil {
+		s.cp.Stopped = false
+		return err
+	}
+	return nil
 }
 
 // Event appends a lifecycle event to the audit log (written by Commit):

@@ -105,8 +105,11 @@ func (s *Source) resetPartial() {
 	}
 }
 
-// Flush emits a pending unterminated line, marked partial: the service
-// exited (or jinit is about to log about it) without ending the line.
+// Flush emits a pending unterminated line as a full one (tag F): the
+// service exited (or jinit is about to log about it) without ending the
+// line. Nothing continues it, and a CRI reader would join a partial one
+// to jinit's line that follows; containerd does the same with a
+// container's last unterminated line.
 func (s *Source) Flush(now int64) {
 	b := s.b
 	b.mu.Lock()
@@ -114,7 +117,7 @@ func (s *Source) Flush(now int64) {
 	if len(s.partial) == 0 {
 		return
 	}
-	b.appendLocked(s.q, b.stamp.AppendPrefix(nil, now, s.stream, Partial), s.partial)
+	b.appendLocked(s.q, b.stamp.AppendPrefix(nil, now, s.stream, 0), s.partial)
 	s.count(s.partial)
 	s.resetPartial()
 	if s.q.drop {

@@ -90,6 +90,7 @@ type JailStore struct {
 	audit   *file
 	stamp   Stamper
 	lastSeq uint64 // the last record written
+	broken  bool   // a write or commit failed: see Commit
 }
 
 type file struct {
@@ -168,6 +169,7 @@ func (s *JailStore) WriteBatch(bt *Batch) error {
 	for i := range bt.Segments {
 		sg := &bt.Segments[i]
 		if err := s.files[sg.Service].write(sg.Data); err != nil {
+			s.broken = true
 			return err
 		}
 		if sg.Jinit {
@@ -181,7 +183,7 @@ func (s *JailStore) WriteBatch(bt *Batch) error {
 // file returns the open current file of a service.
 func (s *JailStore) file(service string) (*file, error) {
 	if f := s.files[service]; f != nil {
-		return f, nil
+		return f, f.follow()
 	}
 	dir := ServiceDir(s.dir, service)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -215,6 +217,41 @@ func inode(fi fs.FileInfo) uint64 {
 	return 0
 }
 
+// follow notices what logrotate (or an operator) did to the file since
+// the last write: moved away (create mode: a new file is started under the
+// same name, and the moved one is left alone) or truncated in place
+// (copytruncate: the size is taken again, so rotation and the checkpoint
+// stay true). It runs before every batch: one lstat per file.
+func (f *file) follow() error {
+	fi, err := os.Lstat(f.path)
+	if err == nil && inode(fi) == f.ino {
+		if fi.Size() < f.size {
+			f.size = fi.Size()
+		}
+		return nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("look at %s: %w", f.path, err)
+	}
+	pend := f.pend
+	nf, err := openAppend(f.path)
+	if err != nil {
+		return err
+	}
+	f.f.Close()
+	*f = *nf
+	f.pend = pend
+	return nil
+}
+
+// Reopen commits and closes every file; the next batch opens them again
+// by name (SIGHUP, as syslog daemons do after logrotate).
+func (s *JailStore) Reopen() error {
+	err := s.Commit()
+	s.closeFiles()
+	return err
+}
+
 // write appends data to the file at once.
 func (f *file) write(data []byte) error {
 	for len(data) > 0 {
@@ -237,39 +274,63 @@ func (f *file) flush() error {
 
 // Commit writes what is pending and then the checkpoint: after it returns,
 // every record taken so far survives a crash of this process.
+//
+// The checkpoint in memory changes only once the new one is on disk. A
+// failure (a full disk) marks the store broken: what the files hold
+// beyond the checkpoint is then unknown, and nothing is committed (not
+// even by Close) until Rewind or Trim has dealt with it.
 func (s *JailStore) Commit() error {
+	if err := s.commit(); err != nil {
+		s.broken = true
+		return err
+	}
+	return nil
+}
+
+func (s *JailStore) commit() error {
+	cp := s.cp
+	cp.Files = make(map[string]Mark, len(s.cp.Files))
+	for name, m := range s.cp.Files {
+		cp.Files[name] = m
+	}
 	for name, f := range s.files {
 		if err := f.flush(); err != nil {
 			return err
 		}
-		s.cp.Files[name] = Mark{Ino: f.ino, Size: f.size}
+		cp.Files[name] = Mark{Ino: f.ino, Size: f.size}
 	}
 	if s.audit != nil {
+		if err := s.audit.follow(); err != nil {
+			return err
+		}
 		if err := s.audit.flush(); err != nil {
 			return err
 		}
-		s.cp.Audit = Mark{Ino: s.audit.ino, Size: s.audit.size}
+		cp.Audit = Mark{Ino: s.audit.ino, Size: s.audit.size}
 	}
-	s.cp.Seq = s.lastSeq
-	return s.saveCheckpoint()
+	cp.Seq = s.lastSeq
+	if err := saveCheckpoint(s.dir, cp); err != nil {
+		return err
+	}
+	s.cp, s.hasCP = cp, true
+	return nil
 }
 
 // saveCheckpoint replaces the checkpoint file. It is not synced: a crash
 // of the collector keeps the page cache, and after a crash of the host
 // there is no jinit left to resume from (see docs/LOGS.md).
-func (s *JailStore) saveCheckpoint() error {
-	b, err := json.Marshal(s.cp)
+func saveCheckpoint(dir string, cp Checkpoint) error {
+	b, err := json.Marshal(cp)
 	if err != nil {
 		return fmt.Errorf("encode checkpoint: %w", err)
 	}
-	p := filepath.Join(s.dir, CheckpointName)
+	p := filepath.Join(dir, CheckpointName)
 	if err := os.WriteFile(p+".tmp", b, 0o640); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
 	if err := os.Rename(p+".tmp", p); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
-	s.hasCP = true
 	return nil
 }
 
@@ -353,7 +414,10 @@ func syncDir(dir string) {
 
 // Close commits, syncs every file and closes them.
 func (s *JailStore) Close() error {
-	err := s.Commit()
+	var err error
+	if !s.broken {
+		err = s.Commit()
+	}
 	all := make([]*file, 0, len(s.files)+1)
 	for _, f := range s.files {
 		all = append(all, f)

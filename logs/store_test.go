@@ -211,7 +211,7 @@ func TestSyslog(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	s, err := DialSyslog(SyslogConfig{Addr: "unix:" + sock, Facility: "local3", Tag: "jails"})
+	s, err := DialSyslog(SyslogConfig{Addr: "unix:" + sock, Facility: "local3"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,12 +223,16 @@ func TestSyslog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	host, _ := os.Hostname()
-	want := "<156>1 2024-05-01T12:00:00.123456Z " + host + ` jails web1 - [jails@32473 service="nginx" stream="stderr"] oops`
+	want := "<156>" + time.Unix(0, 1714564800123456789).Format(time.Stamp) + " web1/nginx/stderr: oops"
 	if string(buf[:n]) != want {
 		t.Fatalf("got  %q\nwant %q", buf[:n], want)
 	}
-	for _, bad := range []SyslogConfig{{Addr: "udp:10.0.0.1:514"}, {Addr: "tcp:x"}, {Addr: "/x", Facility: "nope"}, {Addr: "/x", Tag: "a b"}} {
+	host, _ := os.Hostname()
+	r := &Record{Time: 1714564800123456789, Service: "nginx", Stream: Stdout, Text: []byte("a b")}
+	if got, want := string(formatNet(nil, 3, host, "web1", r, true)), ` <30>1 2024-05-01T12:00:00.123456Z `+host+` web1 - - [jails@32473 service="nginx" stream="stdout"] a b`; !strings.HasSuffix(got, want) || !strings.HasPrefix(got, strconv.Itoa(len(want)-1)+" ") {
+		t.Fatalf("octet-counted: %q", got)
+	}
+	for _, bad := range []SyslogConfig{{Addr: "udp:10.0.0.1:514"}, {Addr: "tcp:x"}, {Addr: "tcp:192.168.1.1:514"}, {Addr: "/x", Facility: "nope"}, {Addr: "syslog.example:514"}} {
 		if _, err := DialSyslog(bad); err == nil {
 			t.Errorf("%+v accepted", bad)
 		}
@@ -276,4 +280,124 @@ func textFollower(dir, svc string) (poll func(), followed *[]string) {
 		})
 	}
 	return poll, followed
+}
+
+// logrotate's two ways: a current file moved away (create) is noticed at
+// the next batch and a new one started; one truncated in place
+// (copytruncate) keeps being appended to, with its size taken again. A
+// SIGHUP's Reopen closes the files, and the next batch opens them by name.
+// Nothing is lost or written twice, and recovery after a crash still cuts
+// only what follows the checkpoint.
+func TestStoreFollowsLogrotate(t *testing.T) {
+	dir := t.TempDir()
+	s, err := OpenJail(dir, StoreConfig{RotateSize: 1 << 20, Keep: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.BeginStream("boot1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	cur := filepath.Join(ServiceDir(dir, "a"), CurrentName)
+	if err := s.WriteBatch(batchOf(1, "a", 0, 10)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(cur, cur+".1"); err != nil { // logrotate, create mode
+		t.Fatal(err)
+	}
+	if err := s.WriteBatch(batchOf(11, "a", 10, 10)); err != nil {
+		t.Fatal(err)
+	}
+	moved, _ := os.ReadFile(cur + ".1")
+	now, _ := os.ReadFile(cur)
+	if strings.Count(string(moved), "\n") != 10 || strings.Count(string(now), "\n") != 10 || !strings.Contains(string(now), "a 000010") {
+		t.Fatalf("after mv: moved file %d lines, current %d lines", strings.Count(string(moved), "\n"), strings.Count(string(now), "\n"))
+	}
+
+	// copytruncate: copied, then cut to nothing.
+	if err := os.Truncate(cur, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WriteBatch(batchOf(21, "a", 20, 5)); err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(cur)
+	if got := s.Checkpoint().Files["a"].Size; got != fi.Size() || strings.Count(mustRead(t, cur), "\n") != 5 {
+		t.Fatalf("after copytruncate: checkpoint size %d, file %d bytes:\n%s", got, fi.Size(), mustRead(t, cur))
+	}
+
+	if err := s.Reopen(); err != nil {
+		t.Fatal(err)
+	}
+	os.Rename(cur, cur+".2")
+	if err := s.WriteBatch(batchOf(26, "a", 25, 5)); err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, dir, "a"); len(got) != 5 || got[0] != "a 000025" {
+		t.Fatalf("after SIGHUP and mv: current holds %q", got)
+	}
+	// A crash now: the new current is the checkpoint's, nothing is cut.
+	s2, err := OpenJail(dir, StoreConfig{RotateSize: 1 << 20, Keep: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Rewind(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, dir, "a"); len(got) != 5 {
+		t.Fatalf("rewind after the rotations cut the current file: %q", got)
+	}
+	s.Close()
+	s2.Close()
+}
+
+func mustRead(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// A commit that fails (a full disk; here the checkpoint cannot be
+// written) changes nothing of the checkpoint, Close does not commit what
+// followed it, and Rewind cuts the files back to the last checkpoint.
+func TestFailedCommitClaimsNothing(t *testing.T) {
+	dir := t.TempDir()
+	s, err := OpenJail(dir, StoreConfig{RotateSize: 1 << 20, Keep: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.BeginStream("b", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WriteBatch(batchOf(1, "a", 0, 10)); err != nil {
+		t.Fatal(err)
+	}
+	block := filepath.Join(dir, CheckpointName+".tmp")
+	os.Mkdir(block, 0o755) // the next checkpoint cannot be written
+	if err := s.WriteBatch(batchOf(11, "a", 10, 10)); err == nil {
+		t.Fatal("a batch whose checkpoint failed was stored")
+	}
+	if cp := s.Checkpoint(); cp.Seq != 10 {
+		t.Fatalf("checkpoint after a failed commit: seq %d", cp.Seq)
+	}
+	os.Remove(block)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := OpenJail(dir, StoreConfig{RotateSize: 1 << 20, Keep: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2.Checkpoint().Seq != 10 {
+		t.Fatalf("Close committed after a failure: seq %d", s2.Checkpoint().Seq)
+	}
+	if err := s2.Rewind(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, dir, "a"); len(got) != 10 {
+		t.Fatalf("after rewind: %d lines", len(got))
+	}
+	s2.Close()
 }

@@ -93,7 +93,7 @@ for ((r = 1; r <= REPS; r++)); do
 	c0=$(ticks "$CP") j0=$(ticks "$JP")
 	t0=$EPOCHREALTIME
 	echo "$r" >"$state/lib/lb/rw/tmp/go.new" && mv "$state/lib/lb/rw/tmp/go.new" "$state/lib/lb/rw/tmp/go"
-	t1=$("$BENCH_TMP/waittail" "$current" " stdout DONE $r") || { log "jails: rep $r did not complete"; exit 1; }
+	t1=$("$BENCH_TMP/waittail" "$current" " stdout F DONE $r") || { log "jails: rep $r did not complete"; exit 1; }
 	c1=$(ticks "$CP") j1=$(ticks "$JP")
 	echo "jails $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') $(((c1 - c0) + (j1 - j0))) $((c1 - c0)) $((j1 - j0))" >>"$raw"
 
@@ -115,8 +115,8 @@ done
 
 # Check that the store has every line of the last rep, in order.
 stored=$(awk -v r="$REPS" '
-	$2 == "stdout" && $3 == "DONE" { if ($4 == r - 1) { on = 1; n = 0; next } if ($4 == r) { print n; exit } }
-	on && $2 == "stdout" { if ($3 + 0 != n) { print "gap at " n; exit } n++ }' \
+	$2 == "stdout" && $4 == "DONE" { if ($5 == r - 1) { on = 1; n = 0; next } if ($5 == r) { print n; exit } }
+	on && $2 == "stdout" { if ($4 + 0 != n) { print "gap at " n; exit } n++ }' \
 	$(ls "$state/log/lb/p/"@*.log 2>/dev/null) "$current")
 [ "$stored" = "$LINES" ] || log "WARNING: the store holds $stored lines of the last rep, want $LINES"
 
@@ -146,7 +146,7 @@ write until the last line is on disk:
   when triggered; jinit captures its stdout, \`jailctl collector --rotate-size 16M --keep 20\`
   stores it. Timed from the trigger until the store's \`current\` ends with the line
   the service writes after the data (a C loop polling the file every 0.5 ms).
-  Stored lines are \`2006-01-02T15:04:05.000000000Z stdout TEXT\` (138 bytes).
+  Stored lines are CRI lines, \`2006-01-02T15:04:05.000000000Z stdout F TEXT\` (140 bytes).
 - **s6-log t**: \`cat lines | s6-log t n20 s16777215 DIR\` (TAI64N stamps), until it exits.
 - **svlogd -tt**: \`cat lines | svlogd -tt DIR\` with \`s16777215\` and \`n20\` in \`DIR/config\`, until it exits.
 

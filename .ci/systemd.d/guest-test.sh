@@ -80,7 +80,8 @@ jailctl create fromsvc --services /root/svc > /dev/null
 # logind does at logout with KillUserProcesses=yes): everything in the
 # session's scope is killed, as a process left there shows.
 rm -f /tmp/session-id
-runuser -l root -c 'jailctl --debug start sess 2> /tmp/start-debug; echo $XDG_SESSION_ID > /tmp/session-id; exec sleep 1000001' &
+jailctl create prov > /dev/null
+runuser -l root -c 'jailctl --debug start sess 2> /tmp/start-debug; echo true | jailctl apply prov - > /dev/null; echo $XDG_SESSION_ID > /tmp/session-id; exec sleep 1000001' &
 for i in $(seq 100); do [ -s /tmp/session-id ] && break; sleep 0.2; done
 sed 's/^/# /' /tmp/start-debug
 sid=$(cat /tmp/session-id 2>/dev/null)
@@ -91,6 +92,7 @@ for i in $(seq 50); do loginctl show-session "$sid" > /dev/null 2>&1 || break; s
 sleep 1
 check "ending the session killed what it held" sh -c '! pgrep -f "sleep 100000[1]" > /dev/null'
 check "the jail outlived the session" jailctl status sess
+check "a jail apply started from the session outlived it too" sh -c 'jailctl status prov > /dev/null && systemctl is-active -q jail-prov.scope'
 check "the jail runs in its own scope jail-sess.scope" systemctl is-active -q jail-sess.scope
 scg=/sys/fs/cgroup$(systemctl show -P ControlGroup jail-sess.scope)
 check "the scope is in system-jail.slice, with the limit below it" sh -c "case $scg in */system-jail.slice/jail-sess.scope) test \$(cat $scg/jails/sess/memory.max) = 33554432;; *) false;; esac"
@@ -99,7 +101,7 @@ check "the scope is in system-jail.slice, with the limit below it" sh -c "case $
 systemd-run --quiet --wait --unit=provision -p KillMode=control-group jailctl start fromsvc > /dev/null
 check "the jail outlived the unit that started it" jailctl status fromsvc
 check "jexec by JID into it" test "$(jexec "$(jls -j fromsvc jid)" id -un)" = root
-jailctl stop sess fromsvc > /dev/null
+jailctl stop sess fromsvc prov > /dev/null
 sleep 1
 check "the scopes are gone once their jails stop" sh -c '! systemctl is-active -q jail-sess.scope && ! systemctl is-active -q jail-fromsvc.scope'
 

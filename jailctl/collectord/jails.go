@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/jailsproject/jails/jailctl/store"
@@ -85,6 +86,25 @@ func (j storeJails) Started(name string) time.Time {
 		return rt.Started
 	}
 	return time.Time{}
+}
+
+// ReportStore writes (or removes) <run>/NAME/log-store.json, which
+// `jailctl list` and `status` read; the run directory is on another
+// file system than the log store that may be full. A jail that stopped
+// meanwhile has no run directory: nothing is written.
+func (j storeJails) ReportStore(name string, st *collector.StoreState) {
+	p := filepath.Join(j.st.RunDir(name), collector.StoreStateFile)
+	if st == nil {
+		os.Remove(p)
+		return
+	}
+	b, err := json.Marshal(st)
+	if err != nil {
+		return
+	}
+	if os.WriteFile(p+".tmp", b, 0o644) == nil {
+		os.Rename(p+".tmp", p)
+	}
 }
 
 // Subscribe sends the "logs" request on a new control connection and

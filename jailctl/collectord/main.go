@@ -23,8 +23,9 @@ import (
 var version = "dev" // set by the Makefile (-X main.version)
 
 const usage = `usage: jails-collector [--state-dir DIR] [--debug] [--listen 127.0.0.1:9750]
-       [--rotate-size 16M] [--keep 10] [--syslog unix:/dev/log|udp:127.0.0.1:514]
-       [--syslog-facility F] [--syslog-tag T] [--max-conns 512] [--version]
+       [--rotate-size 16M] [--keep 10]
+       [--syslog unix:/dev/log|udp:127.0.0.1:514|tcp:127.0.0.1:514|journald[:PATH]]
+       [--syslog-facility F] [--max-conns 512] [--version]
 `
 
 func main() {
@@ -65,9 +66,8 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:9750", `HTTP address (/metrics, /logs); "" for none`)
 	rotate := fs.String("rotate-size", "16M", "rotate a service's log beyond this size (a jail's [logs] rotate_size wins)")
 	fs.IntVar(&o.keep, "keep", logs.DefaultKeep, "rotated files kept per service (a jail's [logs] keep wins)")
-	fs.StringVar(&o.syslog.Addr, "syslog", "", "also forward to syslog: unix:/dev/log or udp:127.0.0.1:514")
+	fs.StringVar(&o.syslog.Addr, "syslog", "", "also forward to unix:/dev/log, udp:127.0.0.1:514, tcp:127.0.0.1:514 or journald")
 	fs.StringVar(&o.syslog.Facility, "syslog-facility", "daemon", "syslog facility")
-	fs.StringVar(&o.syslog.Tag, "syslog-tag", "jails", "syslog APP-NAME")
 	fs.DurationVar(&o.poll, "poll", time.Second, "how often to look for jails started since")
 	fs.IntVar(&o.maxConns, "max-conns", 512, "HTTP connections served at once; more wait in the listen queue")
 	showVersion := fs.Bool("version", false, "print the version and exit")
@@ -120,6 +120,15 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	col := collector.New(cfg)
+	// SIGHUP reopens the log files, as syslog daemons do after logrotate.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			col.Reopen()
+		}
+	}()
 	srv, err := serveHTTP(o, st, log, col, cfg.Syslog)
 	if err != nil {
 		return err

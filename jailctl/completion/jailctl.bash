@@ -5,7 +5,7 @@
 _jailctl_commands='create set start run stop restart destroy list status svc exec attach apply logs stats collector help'
 
 # Flags that take a value, by command; the value is the next word.
-_jailctl_valued='--state-dir --root --profile --port --services --hostname --mount --memory --cpus --pids --net --timeout -u --user -n --since --listen --rotate-size --keep --syslog --syslog-facility --syslog-tag -j -U --collector'
+_jailctl_valued='--state-dir --root --profile --port --services --hostname --mount --memory --cpus --pids --net --timeout -u --user -n --since --listen --rotate-size --keep --syslog --syslog-facility --max-conns -j -U --collector'
 
 _jailctl_flags() {
     case $1 in
@@ -19,7 +19,7 @@ _jailctl_flags() {
     apply) echo --ephemeral -u ;;
     logs) echo -f -n --since --json ;;
     stats) echo --json --prometheus --http --collector ;;
-    collector) echo --listen --rotate-size --keep --syslog --syslog-facility --syslog-tag ;;
+    collector) echo --listen --rotate-size --keep --syslog --syslog-facility --max-conns ;;
     esac
 }
 
@@ -119,7 +119,7 @@ _jailctl() {
     -n)
         [[ $cmd == list ]] || return # jls -n is a switch; logs -n takes a number
         ;;
-    --port | --hostname | --mount | --memory | --cpus | --pids | --timeout | --since | --listen | --rotate-size | --keep | --syslog | --syslog-tag | --collector)
+    --port | --hostname | --mount | --memory | --cpus | --pids | --timeout | --since | --listen | --rotate-size | --keep | --syslog | --max-conns | --collector)
         return
         ;;
     esac

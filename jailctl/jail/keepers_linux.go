@@ -3,6 +3,7 @@ package jail
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"strconv"
 )
 
@@ -14,16 +15,25 @@ type keeperProc struct {
 
 // keepersOf finds the live keepers of jail name of this instance by their
 // command lines (/proc/PID/cmdline), for when the record that names them
-// is lost, damaged, or was never written.
+// is lost, damaged, or was never written. Only processes of jailctl's own
+// binary name (/proc/PID/comm, cheap to read) have their command lines
+// read: reading another process's memory is not.
 func (h *Host) keepersOf(name string) []keeperProc {
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
 	}
+	comm := filepath.Base(h.Exe)
+	if len(comm) > 15 {
+		comm = comm[:15] // TASK_COMM_LEN - 1
+	}
 	var out []keeperProc
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
+			continue
+		}
+		if c, err := os.ReadFile("/proc/" + e.Name() + "/comm"); err != nil || string(bytes.TrimSuffix(c, []byte{'\n'})) != comm {
 			continue
 		}
 		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")

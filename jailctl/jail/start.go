@@ -130,9 +130,6 @@ func (l *launched) build(ctx context.Context, h *Host, r *store.Resolved, jinit 
 	if err := kernel.Create(spec, h.Log); err != nil {
 		return err
 	}
-	if err := st.WriteRuntime(name, &l.rt); err != nil { // with the kernel's identity
-		return err
-	}
 	jinitEnd, keeperEnd, err := socketPair()
 	if err != nil {
 		return fmt.Errorf("create keeper socket: %w", err)

@@ -31,7 +31,11 @@ func (h *Host) Stop(ctx context.Context, name string, timeout time.Duration) err
 }
 
 func (h *Host) stopLocked(ctx context.Context, name string, timeout time.Duration) error {
-	if rt := h.Store.Running(name); rt != nil {
+	// A jail stopped through its record (the lock held since) can have no
+	// keeper the record does not name: the recovery that took the lock
+	// recorded any. Others are looked for among all processes.
+	rt := h.Store.Running(name)
+	if rt != nil {
 		h.Store.MarkStopping(name)
 		if err := h.askShutdown(ctx, name); err != nil {
 			h.Log.Warn("orderly shutdown request failed; signalling jinit", "error", err)
@@ -50,7 +54,7 @@ func (h *Host) stopLocked(ctx context.Context, name string, timeout time.Duratio
 	if err := h.recover(name); err != nil {
 		return err
 	}
-	if left := h.Leftovers(name); len(left) > 0 {
+	if left := h.leftovers(name, rt == nil); len(left) > 0 {
 		return fmt.Errorf("left behind: %s", strings.Join(left, "; "))
 	}
 	return nil
@@ -93,7 +97,9 @@ func waitGone(rt *store.Runtime, within time.Duration) bool {
 // Leftovers lists what of a jail that is not running is still on the
 // host: its kernel state (processes, cgroups or the module's jail), keeper
 // processes, a runtime directory, mounts there.
-func (h *Host) Leftovers(name string) []string {
+func (h *Host) Leftovers(name string) []string { return h.leftovers(name, true) }
+
+func (h *Host) leftovers(name string, keepers bool) []string {
 	var out []string
 	found, err := h.findKernel(name)
 	if err != nil {
@@ -102,8 +108,10 @@ func (h *Host) Leftovers(name string) []string {
 	for _, k := range found {
 		out = append(out, "kernel state "+k.String())
 	}
-	for _, p := range h.keepersOf(name) {
-		out = append(out, fmt.Sprintf("keeper pid %d", p.pid))
+	if keepers {
+		for _, p := range h.keepersOf(name) {
+			out = append(out, fmt.Sprintf("keeper pid %d", p.pid))
+		}
 	}
 	if _, err := os.Lstat(h.Store.RunDir(name)); err == nil {
 		out = append(out, "runtime directory "+h.Store.RunDir(name))

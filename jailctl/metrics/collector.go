@@ -58,6 +58,7 @@ var (
 	famLogLines    = counterFamily("jails_service_log_lines_total", "Log lines jinit captured from the service's stdout and stderr.", serviceL...)
 	famLogBytes    = counterFamily("jails_service_log_bytes_total", "Bytes of log text jinit captured from the service.", serviceL...)
 	famLogDropped  = counterFamily("jails_service_log_dropped_lines_total", "Log lines of the service dropped because jinit's buffer was full (drop mode).", serviceL...)
+	famLogLastDrop = gaugeFamily("jails_service_log_last_drop_timestamp_seconds", "When the service's last dropped log line was taken, in seconds since the Unix epoch; absent until a line is dropped.", serviceL...)
 	famLogBlocked  = counterFamily("jails_service_log_blocked_seconds_total", "Time the service's output was left unread because jinit's log buffer was full (backpressure).", serviceL...)
 
 	allFamilies = []*Family{
@@ -66,7 +67,7 @@ var (
 		famPSIWaiting, famPSIStalled, famJinitUp, famOrphans, famJinitMem, famJinitCPU,
 		famLogBuf, famLogBufLimit, famLogConnected, famSvcUp, famSvcReady, famSvcState, famSvcRestarts,
 		famSvcUptime, famSvcExitCode, famSvcExitSig, famSvcCPU, famSvcMem, famSvcProcs,
-		famLogLines, famLogBytes, famLogDropped, famLogBlocked,
+		famLogLines, famLogBytes, famLogDropped, famLogLastDrop, famLogBlocked,
 	}
 )
 
@@ -224,6 +225,9 @@ func (e emitter) service(n string, r *control.Metrics, s control.ServiceMetrics)
 		e.counter(famLogLines, float64(l.Lines), n, s.Name)
 		e.counter(famLogBytes, float64(l.Bytes), n, s.Name)
 		e.counter(famLogDropped, float64(l.Dropped), n, s.Name)
+		if !l.LastDrop.IsZero() {
+			e.gauge(famLogLastDrop, float64(l.LastDrop.UnixNano())/1e9, n, s.Name)
+		}
 		e.counter(famLogBlocked, l.BlockedSeconds, n, s.Name)
 	}
 }

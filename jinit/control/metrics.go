@@ -66,10 +66,11 @@ type ExitMetrics struct {
 
 // LogMetrics are a service's log capture counters, cumulative since jinit started.
 type LogMetrics struct {
-	Lines          uint64  `json:"lines"`
-	Bytes          uint64  `json:"bytes"`
-	Dropped        uint64  `json:"dropped"`         // lines dropped (buffer full, drop mode)
-	BlockedSeconds float64 `json:"blocked_seconds"` // time writers spent blocked on backpressure
+	Lines          uint64    `json:"lines"`
+	Bytes          uint64    `json:"bytes"`
+	Dropped        uint64    `json:"dropped"`            // lines dropped (buffer full, drop mode)
+	LastDrop       time.Time `json:"last_drop,omitzero"` // when the last of them was taken
+	BlockedSeconds float64   `json:"blocked_seconds"`    // time writers spent blocked on backpressure
 }
 
 // Bounds on a decoded report: it comes from inside a jail, so a hostile

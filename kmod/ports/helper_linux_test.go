@@ -180,10 +180,19 @@ func errName(err error) string {
 	return err.Error()
 }
 
+// requireRoot skips a test that loads eBPF programs or makes cgroups.
+func requireRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: loads eBPF programs and makes cgroups (CI runs it as root)")
+	}
+}
+
 // testCgroup makes a fresh cgroup2 directory below this process's own
 // cgroup2 path and removes it (after its children) when the test ends.
 func testCgroup(t testing.TB) string {
 	t.Helper()
+	requireRoot(t)
 	mounts, err := cgroup2Mounts()
 	if err != nil {
 		t.Skipf("kernel lacks cgroup2: %v", err)

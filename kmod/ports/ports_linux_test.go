@@ -17,6 +17,7 @@ import (
 // denied is the errno a denied bind gets on this kernel.
 func denied(t *testing.T) string {
 	t.Helper()
+	requireRoot(t)
 	feat, err := probeFeatures()
 	if err != nil {
 		t.Fatalf("this kernel cannot run the port guard: %v", err)
@@ -115,6 +116,7 @@ func attach(t *testing.T, dir string, own []Port, opt Options) *Guard {
 }
 
 func TestSupported(t *testing.T) {
+	requireRoot(t)
 	if err := Supported(); err != nil {
 		t.Fatalf("Supported: %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -46,6 +47,8 @@ type Collector struct {
 	mu       sync.Mutex
 	sessions map[string]*JailStats
 	wg       sync.WaitGroup
+	reopen   atomic.Uint64        // Reopen's generation; each session follows it
+	warned   map[string]time.Time // when a jail's spill last failed to store
 }
 
 // JailStats describes the collection of one jail.
@@ -82,7 +85,7 @@ func New(cfg Config) *Collector {
 	if cfg.Report <= 0 {
 		cfg.Report = time.Minute
 	}
-	return &Collector{cfg: cfg, log: cfg.Log, sessions: map[string]*JailStats{}}
+	return &Collector{cfg: cfg, log: cfg.Log, sessions: map[string]*JailStats{}, warned: map[string]time.Time{}}
 }
 
 // Run collects until ctx ends, then closes (and syncs) every store. Only
@@ -99,6 +102,7 @@ func (c *Collector) Run(ctx context.Context) error {
 	defer t.Stop()
 	for {
 		c.scan(ctx)
+		c.spillScan()
 		select {
 		case <-ctx.Done():
 			c.wg.Wait()
@@ -163,7 +167,7 @@ func (c *Collector) endStale() {
 			c.log.Warn("open log store", "jail", name, "error", err)
 			continue
 		}
-		if err := js.Trim(); err == nil {
+		if err := js.Trim(); err == nil && c.ingestSpills(name, js) == nil {
 			c.endStream(name, js)
 		}
 		js.Close()
@@ -193,6 +197,15 @@ func (c *Collector) endStream(name string, js *logs.JailStore) {
 	if err := js.EndStream(at, ev, reason); err != nil {
 		c.log.Warn("write audit log", "jail", name, "error", err)
 	}
+}
+
+// Reopen makes every session close its files and open them again by name
+// before its next batch (SIGHUP, after logrotate). Each session owns its
+// store, so it does the reopening itself; a file moved away is noticed at
+// the next batch even without it.
+func (c *Collector) Reopen() {
+	c.reopen.Add(1)
+	c.log.Info("reopening log files at each jail's next batch")
 }
 
 // Stats returns the state of every jail being collected, by name.

@@ -1,8 +1,10 @@
 package collector
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -23,6 +25,8 @@ type fakeJails struct {
 	run  map[string]*fakeJinit
 	last map[string]lastExit
 	subs map[string]int
+	// spills by jail and boot
+	spills map[string]map[string][]byte
 }
 
 type lastExit struct {
@@ -31,7 +35,8 @@ type lastExit struct {
 }
 
 func newJails(t *testing.T) *fakeJails {
-	return &fakeJails{root: t.TempDir(), run: map[string]*fakeJinit{}, last: map[string]lastExit{}, subs: map[string]int{}}
+	return &fakeJails{root: t.TempDir(), run: map[string]*fakeJinit{}, last: map[string]lastExit{}, subs: map[string]int{},
+		spills: map[string]map[string][]byte{}}
 }
 
 func (f *fakeJails) Running() ([]string, error) {
@@ -74,6 +79,60 @@ func (f *fakeJails) LastExit(name string) (time.Time, string, bool) {
 }
 
 func (f *fakeJails) Started(string) time.Time { return time.Time{} }
+
+func (f *fakeJails) ReportStore(string, *StoreState) {}
+
+func (f *fakeJails) Spilled() ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for n, s := range f.spills {
+		if len(s) > 0 {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeJails) Spills(name string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for b := range f.spills[name] {
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+func (f *fakeJails) OpenSpill(name, boot string) (io.ReadCloser, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return io.NopCloser(bytes.NewReader(f.spills[name][boot])), nil
+}
+
+func (f *fakeJails) RemoveSpill(name, boot string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.spills[name], boot)
+	return nil
+}
+
+// spill ends a jail's run as jinit does when no collector takes its
+// lines: what the buffer holds goes into a spill.
+func (f *fakeJails) spill(t *testing.T, jail string, j *fakeJinit, reason string) {
+	t.Helper()
+	var b bytes.Buffer
+	if _, err := j.buf.Spill(&b); err != nil {
+		t.Fatal(err)
+	}
+	f.stopJinit(jail, reason)
+	f.mu.Lock()
+	if f.spills[jail] == nil {
+		f.spills[jail] = map[string][]byte{}
+	}
+	f.spills[jail][j.buf.Boot()] = b.Bytes()
+	f.mu.Unlock()
+}
 
 func (f *fakeJails) Subscribe(ctx context.Context, name string, cp logs.Checkpoint) (Stream, error) {
 	f.mu.Lock()
@@ -270,5 +329,59 @@ func TestCollectorRefusesBadBatch(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(st.root, "etc")); err == nil {
 		t.Error("a path outside the jail's directory was created")
+	}
+}
+
+func numbered(from, to int) []string {
+	var out []string
+	for i := from; i <= to; i++ {
+		out = append(out, fmt.Sprintf("line %d", i))
+	}
+	return out
+}
+
+// Spills are stored exactly once: the rest of a stream a collector had
+// begun (after its checkpoint), and a whole stream no collector saw, each
+// with its start and end in the audit log; a spill that does not decode is
+// removed and stores nothing.
+func TestCollectorStoresSpills(t *testing.T) {
+	st := newJails(t)
+	j := startJinit(t, st, "j1", "b1")
+	j.write("web", numbered(1, 10)...)
+	stop := runCollector(t, st)
+	waitFor(t, "the first lines", func() bool { return len(stored(st, "j1", "web")) == 10 })
+	stop()
+	j.write("web", numbered(11, 30)...)
+	st.spill(t, "j1", j, "the jail's keeper process died")
+
+	j2 := startJinit(t, st, "j2", "b2")
+	j2.write("db", numbered(1, 5)...)
+	st.spill(t, "j2", j2, "stopped")
+	st.spills["j3"] = map[string][]byte{"b3": []byte("jails-spill 1 b3\n\x00\x00\x00\x05junk!")}
+
+	stop = runCollector(t, st)
+	waitFor(t, "the spills stored", func() bool {
+		l, _ := st.Spilled()
+		return len(l) == 0
+	})
+	stop()
+	if got, want := strings.Join(stored(st, "j1", "web"), ","), strings.Join(numbered(1, 30), ","); got != want {
+		t.Errorf("j1: %s", got)
+	}
+	if got := strings.Join(stored(st, "j2", "db"), ","); got != strings.Join(numbered(1, 5), ",") {
+		t.Errorf("j2: %s", got)
+	}
+	if svcs, _ := logs.Services(st.LogDir("j3")); len(svcs) != 0 {
+		t.Errorf("a bad spill stored %v", svcs)
+	}
+	for jail, want := range map[string]string{"j1": "start,jinit-exit", "j2": "start,stop"} {
+		b, _ := os.ReadFile(filepath.Join(st.LogDir(jail), logs.AuditName))
+		var events []string
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			events = append(events, strings.SplitN(l, " ", 3)[1])
+		}
+		if got := strings.Join(events, ","); got != want {
+			t.Errorf("%s audit events %s:\n%s", jail, got, b)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/jailsproject/jails/logs"
@@ -32,7 +33,31 @@ type Jails interface {
 	Started(name string) time.Time
 	// Subscribe opens the jail's log stream after the checkpoint.
 	Subscribe(ctx context.Context, name string, cp logs.Checkpoint) (Stream, error)
+	// Spilled lists the jails in which jinit left spills (the records it
+	// could not hand over before it ended); Spills lists one jail's, by
+	// boot. OpenSpill opens one (read-only, bounded: the jail wrote it),
+	// and RemoveSpill deletes it once it is stored.
+	Spilled() ([]string, error)
+	Spills(name string) ([]string, error)
+	OpenSpill(name, boot string) (io.ReadCloser, error)
+	RemoveSpill(name, boot string) error
+	// ReportStore publishes the state of the jail's log store where
+	// `jailctl list` and `status` see it: st while it is failing, nil once
+	// it takes batches again.
+	ReportStore(name string, st *StoreState)
 }
+
+// StoreState is a log store that does not take the jail's batches.
+type StoreState struct {
+	Full   bool      `json:"full"` // out of space (ENOSPC, EDQUOT)
+	Since  time.Time `json:"since"`
+	Errors uint64    `json:"errors"` // batches refused since the collector started
+	Error  string    `json:"error"`  // the last error
+}
+
+// StoreStateFile is where the host side publishes a StoreState, in the
+// jail's run directory (not the log store, which may be the full disk).
+const StoreStateFile = "log-store.json"
 
 // Stream is one subscription to a jail's log stream (docs/LOGS.md).
 type Stream interface {

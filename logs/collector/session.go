@@ -57,7 +57,7 @@ func (c *Collector) jailGone(ctx context.Context, name string, js *logs.JailStor
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if err := js.Trim(); err == nil {
+	if err := js.Trim(); err == nil && c.ingestSpills(name, js) == nil {
 		c.endStream(name, js)
 	}
 	c.log.Info("jail stopped", "jail", name)
@@ -90,6 +90,9 @@ func (c *Collector) prepare(name string, js *logs.JailStore, boot string) error 
 	if boot == cp.Boot {
 		return js.Rewind()
 	}
+	if err := c.ingestSpills(name, js); err != nil {
+		return err
+	}
 	if err := js.Trim(); err != nil {
 		return err
 	}
@@ -104,10 +107,18 @@ func (c *Collector) prepare(name string, js *logs.JailStore, boot string) error 
 // receive stores batches until the stream ends.
 func (c *Collector) receive(name string, s Stream, js *logs.JailStore) error {
 	var buf []byte
+	gen := c.reopen.Load()
 	for {
 		payload, err := s.Next(&buf)
 		if err != nil {
 			return err
+		}
+		if g := c.reopen.Load(); g != gen {
+			gen = g
+			if err := js.Reopen(); err != nil {
+				c.storeFailed(name, err)
+				return err
+			}
 		}
 		bt, err := logs.DecodeBatch(payload)
 		if err == nil {
@@ -128,6 +139,7 @@ func (c *Collector) receive(name string, s Stream, js *logs.JailStore) error {
 				c.forward(name, &sg)
 			}
 		}
+		failing := false
 		c.update(name, func(s *JailStats) {
 			s.Seq = bt.Last
 			s.Records += lines
@@ -136,8 +148,12 @@ func (c *Collector) receive(name string, s Stream, js *logs.JailStore) error {
 			if s.StoreFull {
 				c.log.Info("log store writable again", "jail", name, "full_for", time.Since(s.FullSince).Round(time.Second))
 			}
+			failing = s.LastError != ""
 			s.StoreFull, s.FullSince, s.LastError = false, time.Time{}, ""
 		})
+		if failing {
+			c.cfg.Jails.ReportStore(name, nil)
+		}
 	}
 }
 
@@ -146,6 +162,7 @@ func (c *Collector) receive(name string, s Stream, js *logs.JailStore) error {
 // would otherwise fill the log with the same warning, or go unreported.
 func (c *Collector) storeFailed(name string, err error) {
 	full := errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+	var report *StoreState
 	c.update(name, func(s *JailStats) {
 		s.StoreErrors++
 		s.LastError = err.Error()
@@ -155,8 +172,16 @@ func (c *Collector) storeFailed(name string, err error) {
 		if time.Since(s.reported) >= c.cfg.Report {
 			s.reported = time.Now()
 			c.log.Warn("log store failed: the jail's lines wait in jinit's buffer", "jail", name, "full", full, "errors", s.StoreErrors, "error", err)
+			since := s.FullSince
+			if since.IsZero() {
+				since = time.Now()
+			}
+			report = &StoreState{Full: s.StoreFull, Since: since, Errors: s.StoreErrors, Error: s.LastError}
 		}
 	})
+	if report != nil {
+		c.cfg.Jails.ReportStore(name, report)
+	}
 }
 
 // forward sends a segment's lines to syslog.
