@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"syscall"
 
@@ -59,9 +60,6 @@ func (j *Jail) Spawn(spec Spec, o SpawnOptions) (*Process, error) {
 		flags |= syscall.CLONE_NEWNET
 	}
 	pidfd := -1
-	if prof, err := profile.Parse(spec.Profile); err == nil {
-		profile.NarrowStageBounding(prof) // this thread only forks the stage
-	}
 	cmd := func(intoCgroup int) *exec.Cmd {
 		c := exec.Command("/proc/self/fd/"+strconv.Itoa(stageExeFD), StageArg, spec.Name)
 		c.Args[0] = "jinit"
@@ -86,21 +84,12 @@ func (j *Jail) Spawn(spec Spec, o SpawnOptions) (*Process, error) {
 	defer unix.Close(cgfd)
 	p := &Process{pipes: pipes}
 	p.Cmd = cmd(cgfd)
-	if spec.UserNS != nil {
-		err = asRangeOwner(*spec.UserNS, p.Cmd.Start)
-	} else {
-		err = p.Cmd.Start()
-	}
+	err = forkStage(spec, p.Cmd)
 	if err != nil && cloneIntoUnsupported(err) {
 		// Kernels or seccomp policies without clone3 / CLONE_INTO_CGROUP:
 		// start outside and move it in before it is released.
 		p.Cmd = cmd(-1)
-		if spec.UserNS != nil {
-			err = asRangeOwner(*spec.UserNS, p.Cmd.Start)
-		} else {
-			err = p.Cmd.Start()
-		}
-		if err == nil {
+		if err = forkStage(spec, p.Cmd); err == nil {
 			err = writeFile(filepath.Join(cg.V2, "cgroup.procs"), strconv.Itoa(p.Cmd.Process.Pid))
 		}
 	}
@@ -128,6 +117,29 @@ func (j *Jail) Spawn(spec Spec, o SpawnOptions) (*Process, error) {
 	p.PidFD = os.NewFile(uintptr(pidfd), "pidfd")
 	pipes.started()
 	return p, nil
+}
+
+// forkStage starts the stage from an OS thread of its own, which ends
+// with the fork: the thread's bounding set is narrowed to what the stage
+// and the jail will use (each capability left costs Apply a stop of every
+// thread), and for a user namespace its effective uid becomes the range's
+// (asRangeOwner). Neither may leak into anything else this process execs
+// later — the jail's keeper, which must read a foreign zombie's exit code
+// (CAP_SYS_PTRACE), above all.
+func forkStage(spec Spec, cmd *exec.Cmd) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread exits with this goroutine
+		if prof, err := profile.Parse(spec.Profile); err == nil {
+			profile.NarrowStageBounding(prof)
+		}
+		if spec.UserNS != nil {
+			errc <- asRangeOwner(*spec.UserNS, cmd.Start)
+			return
+		}
+		errc <- cmd.Start()
+	}()
+	return <-errc
 }
 
 // readOnlyCopy returns a detached, read-only, nosuid bind of the file at

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -54,34 +53,20 @@ func userNSAttrs(attr *syscall.SysProcAttr, r IDRange) {
 // namespace's owner in the parent as well: owned by host root, every
 // jail's inotify instances would count against host root's 128.
 // SECBIT_NO_SETUID_FIXUP keeps the thread's capabilities across the change
-// (clone into the cgroup, writing the maps); both are undone before the
-// thread runs anything else.
+// (clone into the cgroup, writing the maps). The caller runs it on a
+// locked thread that ends afterwards (forkStage): nothing is undone.
 func asRangeOwner(r IDRange, start func() error) error {
-	runtime.LockOSThread()
 	bits, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, unix.PR_GET_SECUREBITS, 0, 0)
 	if e != 0 {
-		runtime.UnlockOSThread()
 		return fmt.Errorf("spawn jail: read securebits: %w", e)
 	}
 	if _, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, unix.PR_SET_SECUREBITS, bits|secbitNoSetuidFixup, 0); e != 0 {
-		runtime.UnlockOSThread()
 		return fmt.Errorf("spawn jail: keep capabilities across the uid change: %w", e)
 	}
-	var err error
 	if _, _, e := syscall.RawSyscall(syscall.SYS_SETRESUID, ^uintptr(0), uintptr(r.Base), ^uintptr(0)); e != 0 {
-		err = fmt.Errorf("spawn jail: become the owner of the user namespace: %w", e)
-	} else {
-		err = start()
+		return fmt.Errorf("spawn jail: become the owner of the user namespace: %w", e)
 	}
-	_, _, e1 := syscall.RawSyscall(syscall.SYS_SETRESUID, ^uintptr(0), 0, ^uintptr(0))
-	_, _, e2 := syscall.RawSyscall(syscall.SYS_PRCTL, unix.PR_SET_SECUREBITS, bits, 0)
-	if e1 != 0 || e2 != 0 {
-		// This thread is not host root as it was: it stays locked, and
-		// ends with its goroutine.
-		return errors.Join(err, fmt.Errorf("spawn jail: restore the forking thread's credentials: %v %v", e1, e2))
-	}
-	runtime.UnlockOSThread()
-	return err
+	return start()
 }
 
 // secbitNoSetuidFixup is SECBIT_NO_SETUID_FIXUP (linux/securebits.h).
