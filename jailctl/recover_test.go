@@ -274,3 +274,32 @@ func TestCreateKilledMidway(t *testing.T) {
 		}
 	}
 }
+
+// A process that takes a keeper's name and command line (any process can,
+// a jailed one too) is not taken for the keeper of a jail: stop and
+// destroy still succeed.
+func TestForgedKeeperIgnored(t *testing.T) {
+	h := newHost(t)
+	h.must("create", "fk")
+	self, _ := os.Executable()
+	fake := filepath.Join(t.TempDir(), "jailctl")
+	b, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(fake, b, 0o755)
+	cmd := exec.Command(fake, "--state-dir", h.state, "__keeper", "--adopt", "1", "--incarnation", "x", "--links", "0", "fk")
+	cmd.Args[0] = "jailctl"
+	cmd.Env = append(os.Environ(), forgedKeeperEnv+"=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	waitUntil(t, 5*time.Second, "the forged keeper to run", func() bool {
+		c, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", cmd.Process.Pid))
+		return strings.TrimSpace(string(c)) == "jailctl"
+	})
+	h.must("stop", "fk")
+	h.must("start", "fk")
+	h.must("destroy", "--force", "fk")
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -47,7 +48,12 @@ func (e *env) each(names []string, verb string, fn func(string) error) error {
 	var failed []string
 	for _, n := range names {
 		if err := fn(n); err != nil {
-			fmt.Fprintf(e.stderr, "jailctl: %s %s: %v\n", verb, n, err)
+			var je *jail.Error
+			if errors.As(err, &je) { // it names the jail and the operation
+				fmt.Fprintf(e.stderr, "jailctl: %v\n", err)
+			} else {
+				fmt.Fprintf(e.stderr, "jailctl: %s %s: %v\n", verb, n, err)
+			}
 			failed = append(failed, n)
 		}
 	}

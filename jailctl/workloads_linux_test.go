@@ -144,6 +144,12 @@ func TestWorkloadMountFile(t *testing.T) {
 	if got := h.inJail("m1", "cat /usr/share/common-licenses/GPL-3"); got != "mounted page\n" {
 		t.Fatalf("file mount over the base: %q", got)
 	}
+	// A destination the read-only base lacks cannot get a mount point:
+	// refused at create, not at every start.
+	r := h.run("create", "m2", "--mount", page+":/usr/share/no-such-file-jails")
+	if r.code == 0 || !strings.Contains(r.stderr, "does not exist in the read-only base") {
+		t.Fatalf("create with a mount into the base: exit %d, %s", r.code, r.stderr)
+	}
 }
 
 // TestWorkloadStartTruth: a service whose user does not exist fails start
@@ -239,8 +245,76 @@ func TestWorkloadDebianRunit(t *testing.T) {
 	if out := h.inJail("d1", "sv check cron rsyslog"); strings.Count(out, "ok: run: ") != 2 {
 		t.Fatalf("sv check: %s", out)
 	}
-	if out := h.inJail("d1", "logger -t jails-test hello-syslog; sleep 0.5; grep -h hello-syslog /var/log/syslog /var/log/messages 2>/dev/null | head -1"); !strings.Contains(out, "hello-syslog") {
-		t.Fatalf("rsyslog inside the jail did not log: %q", out)
+	h.inJail("d1", "logger -t jails-test hello-syslog")
+	waitUntil(t, 10*time.Second, "rsyslog to write the line", func() bool {
+		return strings.Contains(h.inJail("d1", "cat /var/log/syslog /var/log/messages 2>/dev/null; true"), "hello-syslog")
+	})
+}
+
+// TestWorkloadS6Tools: s6-svc, s6-svstat and s6-svwait work against jinit
+// on an s6-style directory inside a jail.
+func TestWorkloadS6Tools(t *testing.T) {
+	h := newHost(t)
+	svc := t.TempDir()
+	service(t, svc, "app", "exec sleep 100000", "")
+	writeFile(t, filepath.Join(svc, "app", "timeout-kill"), "3000\n", 0o644) // an s6 file: an s6 directory
+	h.must("create", "s6", "--services", svc)
+	h.must("start", "s6")
+	if out := h.inJail("s6", "s6-svstat /etc/service/app"); !strings.HasPrefix(out, "up (pid ") || !strings.Contains(out, "ready") {
+		t.Fatalf("s6-svstat: %q", out)
+	}
+	before := h.inJail("s6", "s6-svstat -o pid /etc/service/app")
+	h.inJail("s6", "s6-svc -r /etc/service/app && s6-svwait -t 5000 -U /etc/service/app")
+	if after := h.inJail("s6", "s6-svstat -o pid /etc/service/app"); after == before || strings.TrimSpace(after) == "-1" {
+		t.Fatalf("s6-svc -r: pid %s, then %s", strings.TrimSpace(before), strings.TrimSpace(after))
+	}
+	out := h.inJail("s6", "s6-svc -d /etc/service/app && s6-svwait -t 5000 -D /etc/service/app && s6-svstat /etc/service/app")
+	if !strings.HasPrefix(out, "down (") {
+		t.Fatalf("after s6-svc -d: %q", out)
+	}
+}
+
+// TestWorkloadS6RC: s6-rc source definitions run: the oneshot's up (an
+// execline script) before the longrun that depends on it.
+func TestWorkloadS6RC(t *testing.T) {
+	h := newHost(t)
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "setup", "type"), "oneshot\n", 0o644)
+	writeFile(t, filepath.Join(src, "setup", "up"), "foreground { sleep 0.5 } touch /tmp/setup-done\n", 0o644)
+	writeFile(t, filepath.Join(src, "app", "type"), "longrun\n", 0o644)
+	writeFile(t, filepath.Join(src, "app", "dependencies.d", "setup"), "", 0o644)
+	writeFile(t, filepath.Join(src, "app", "run"), "#!/bin/sh\nls /tmp/setup-done > /tmp/app-saw 2>&1\nexec sleep 100000\n", 0o755)
+	h.must("create", "rc", "--services", src)
+	h.must("start", "rc")
+	if got := h.inJail("rc", "cat /tmp/app-saw"); got != "/tmp/setup-done\n" {
+		t.Fatalf("the longrun started before its oneshot dependency: it saw %q", got)
+	}
+}
+
+// TestWorkloadLogService: a service directory's log/run gets the
+// service's output on its stdin, as under runsv, and the host's log store
+// still gets it too; sv sees both.
+func TestWorkloadLogService(t *testing.T) {
+	h := newHost(t)
+	svc := t.TempDir()
+	service(t, svc, "chatty", "echo line-one\nexec sleep 100000", "")
+	writeFile(t, filepath.Join(svc, "chatty", "log", "run"), "#!/bin/sh\nexec cat > /tmp/from-log\n", 0o755)
+	h.must("create", "lg", "--services", svc)
+	h.collector()
+	h.must("start", "lg")
+	waitUntil(t, 10*time.Second, "the logger's copy", func() bool {
+		return h.inJail("lg", "cat /tmp/from-log") == "line-one\n"
+	})
+	waitUntil(t, 10*time.Second, "the collector's copy", func() bool {
+		for _, l := range h.storeLines("lg", "chatty") {
+			if string(l.Text) == "line-one" {
+				return true
+			}
+		}
+		return false
+	})
+	if out := h.inJail("lg", "sv status chatty"); !strings.Contains(out, "run: chatty:") || !strings.Contains(out, "run: log:") {
+		t.Fatalf("sv status: %s", out)
 	}
 }
 

@@ -52,6 +52,7 @@ type svcLog struct {
 	pipes    []*pipe // stdout, stderr; nil until the service first runs
 	released bool    // write ends closed (service removed, or shutdown)
 	recent   recent  // its last output, for start errors (recent.go)
+	tee      *tee    // its log/ service's stdin, if it has one (tee.go)
 }
 
 type pipe struct {
@@ -211,6 +212,9 @@ func readOnce(fd int, p *pipe) (int, error) {
 		if n > 0 {
 			p.src.Feed(time.Now().UnixNano(), (*bp)[:n])
 			p.svc.recent.add((*bp)[:n])
+			if p == p.svc.pipes[0] {
+				p.svc.tee.write((*bp)[:n]) // stdout only, as runsv pipes it
+			}
 		}
 		return max(n, 0), err
 	}

@@ -61,7 +61,7 @@ func supervise(ctx context.Context, o options) error {
 	var capt *Capture // capture needs a collector to stream to: only with a control socket
 	if ln != nil {
 		capt = newCapture(o, log)
-		cfg.Output, cfg.Message, cfg.Tail = capt.Output, capt.Message, capt.Recent
+		cfg.Output, cfg.Message, cfg.Tail, cfg.Tee = capt.Output, capt.Message, capt.Recent, capt.Tee
 	}
 	if o.keeperFD >= 0 {
 		go watchKeeper(o.keeperFD, log, capt.Abandon)

@@ -81,7 +81,7 @@ func Load(dir string) (*Service, error) {
 	if !fi.IsDir() {
 		return nil, l.errf("", "", "not a directory")
 	}
-	steps := []func() error{l.programs, l.down, l.readS6, l.readEnv, l.readTOML, l.style, l.finalize}
+	steps := []func() error{l.s6rc, l.programs, l.down, l.readS6, l.readEnv, l.readTOML, l.style, l.finalize}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
@@ -103,6 +103,9 @@ func newLoader(abs string) *loader {
 // programs checks run and finish. Both are exec'd by path, so a symlink is
 // followed as exec would; only the mode of the target is inspected.
 func (l *loader) programs() error {
+	if l.svc.RunArgs != nil { // an s6-rc oneshot or bundle: no run file
+		return nil
+	}
 	run, err := l.program("run", true)
 	if err != nil {
 		return err

@@ -34,6 +34,11 @@ type Config struct {
 	// tells why it failed to start. Nil: errors carry no log lines.
 	Tail func(service string, n int) []string
 
+	// Tee receives, once per service with a log/ service, the write end of
+	// the pipe to that logger: whoever captures the service's stdout copies
+	// it there. Nil: the service's stdout is the pipe itself.
+	Tee func(service string, w *os.File)
+
 	// Profile is the jail's security profile, named in the start error of
 	// a service whose last lines say an operation was not permitted.
 	Profile string
@@ -58,8 +63,9 @@ type Engine struct {
 	evC   chan unitEvent
 
 	waiters  []*waiter
-	invalid  []error // what the last scan could not load
-	pollT    Timer   // the shutdown's poll for leftovers
+	invalid  []error             // what the last scan could not load
+	pollT    Timer               // the shutdown's poll for leftovers
+	logPipes map[string]*logPipe // service → its log service's stdin
 	stats    Stats
 	shutdown *shutdown
 	seq      uint64           // spawn generations
@@ -99,16 +105,17 @@ func New(cfg Config) *Engine {
 		cfg.Clock = wallClock{}
 	}
 	return &Engine{
-		cfg:    cfg,
-		log:    cfg.Log,
-		proc:   cfg.Spawner,
-		clock:  cfg.Clock,
-		units:  map[string]*unit{},
-		pids:   map[int]pidRef{},
-		groups: map[int]struct{}{},
-		reqC:   make(chan *request),
-		evC:    make(chan unitEvent, 256),
-		stats:  Stats{Started: cfg.Clock.Now()},
+		cfg:      cfg,
+		log:      cfg.Log,
+		proc:     cfg.Spawner,
+		clock:    cfg.Clock,
+		units:    map[string]*unit{},
+		pids:     map[int]pidRef{},
+		groups:   map[int]struct{}{},
+		logPipes: map[string]*logPipe{},
+		reqC:     make(chan *request),
+		evC:      make(chan unitEvent, 256),
+		stats:    Stats{Started: cfg.Clock.Now()},
 	}
 }
 

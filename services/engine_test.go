@@ -323,3 +323,35 @@ func TestEngineKillsLeftovers(t *testing.T) {
 		}
 	}
 }
+
+// TestEngineLogService: log/run is a service of its own, started before
+// the service and fed by a pipe from the service's stdout.
+func TestEngineLogService(t *testing.T) {
+	root := t.TempDir()
+	dir := mkService(t, root, "app", nil)
+	if err := os.MkdirAll(filepath.Join(dir, "log"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "log", "run"), []byte("#!/bin/sh\nexec cat\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, root)
+	h.phase("app", PhaseRunning)
+	if got := h.procs.runOrder(); !reflect.DeepEqual(got, []string{"app.log", "app"}) {
+		t.Fatalf("start order %v, want the logger first", got)
+	}
+	h.procs.mu.Lock()
+	defer h.procs.mu.Unlock()
+	var logIn, appOut uintptr
+	for _, p := range h.procs.started {
+		switch p.Service {
+		case "app.log":
+			logIn = p.Files[0]
+		case "app":
+			appOut = p.Files[1]
+		}
+	}
+	if logIn == devNull.Fd() || appOut == 1 || logIn == appOut {
+		t.Fatalf("logger stdin %d, service stdout %d: want the two ends of one pipe", logIn, appOut)
+	}
+}

@@ -39,6 +39,15 @@ func (e *Engine) stdio(name string) []uintptr {
 	if devNull != nil {
 		in = devNull.Fd()
 	}
+	if u := e.units[name]; u != nil && u.spec.LogFor != "" {
+		if p := e.logPipeOf(u.spec.LogFor); p != nil {
+			in = p.r.Fd() // a log service reads its service's output
+		}
+	} else if e.hasLog(name) {
+		if p := e.logPipeOf(name); p != nil && e.cfg.Tee == nil {
+			out = p.w // no capture to copy it: the logger gets it directly
+		}
+	}
 	return []uintptr{in, fdOf(out, 1), fdOf(errf, 2)}
 }
 
@@ -104,6 +113,9 @@ func (e *Engine) startRun(u *unit) (int, error) {
 		files = append(files, w.Fd())
 	}
 	path, argv := s.Run, []string{"./run"}
+	if s.RunArgs != nil {
+		argv = s.RunArgs
+	}
 	if len(s.Rlimits) > 0 {
 		path, argv = e.cfg.Exe, append([]string{"jinit", "rlimit-exec", rlimitArg(s.Rlimits), "--", s.Run}, argv...)
 	}

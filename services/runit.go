@@ -28,7 +28,11 @@ import (
 // supervise is one service's supervise/ directory.
 type supervise struct {
 	dir    string
-	ok     *os.File // held open so that sv's O_WRONLY|O_NDELAY open succeeds
+	s6     bool     // an s6 directory: s6's files (s6.go), not runit's
+	ok     *os.File // runit: held open so that sv's O_WRONLY|O_NDELAY open succeeds
+	lock   *os.File // s6: held locked
+	events string   // s6: the event/ fifodir
+	prev   State    // s6: the state of the last write, for the events
 	ctl    *os.File
 	paused bool // 'p' sent, no 'c' since
 	term   bool // 't' sent to the current process
@@ -54,7 +58,13 @@ func (e *Engine) openSupervise(u *unit) {
 		}
 		dir = target
 	}
-	sv, err := makeSupervise(dir)
+	sv, err := makeSupervise(dir, u.spec.Style == StyleS6)
+	if err == nil && sv.s6 {
+		sv.events, err = makeEventDir(u.spec.Dir)
+		if err != nil {
+			sv.close()
+		}
+	}
 	if err != nil {
 		e.log.Warn("no supervise/ directory: sv will not work for this service", "service", u.spec.Name, "error", err)
 		return
@@ -65,15 +75,28 @@ func (e *Engine) openSupervise(u *unit) {
 	e.writeSupervise(u)
 }
 
-func makeSupervise(dir string) (*supervise, error) {
+func makeSupervise(dir string, s6 bool) (*supervise, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	sv := &supervise{dir: dir}
-	for _, f := range []struct {
+	sv := &supervise{dir: dir, s6: s6}
+	fifos := []struct {
 		name string
 		dst  **os.File
-	}{{"ok", &sv.ok}, {"control", &sv.ctl}} {
+	}{{"control", &sv.ctl}}
+	if s6 {
+		lock, err := lockSupervise(dir)
+		if err != nil {
+			return nil, fmt.Errorf("lock %s: %w", dir, err)
+		}
+		sv.lock = lock
+	} else {
+		fifos = append(fifos, struct {
+			name string
+			dst  **os.File
+		}{"ok", &sv.ok})
+	}
+	for _, f := range fifos {
 		p := filepath.Join(dir, f.name)
 		if err := syscall.Mkfifo(p, 0o600); err != nil && !errors.Is(err, fs.ErrExist) {
 			sv.close()
@@ -97,7 +120,7 @@ func makeSupervise(dir string) (*supervise, error) {
 }
 
 func (sv *supervise) close() {
-	for _, f := range []*os.File{sv.ok, sv.ctl} {
+	for _, f := range []*os.File{sv.ok, sv.ctl, sv.lock} {
 		if f != nil {
 			f.Close()
 		}
@@ -144,9 +167,11 @@ func (e *Engine) controlDefault(u *unit, b byte) {
 		e.apply(u, Event{Kind: EvDown})
 	case 'o':
 		e.apply(u, Event{Kind: EvOnce})
-	case 'x':
-		// runsv exits after the service is down; jinit stays: nothing to do.
-	case 't':
+	case 'O':
+		e.apply(u, Event{Kind: EvOnce})
+	case 'x', 'X', 'Q':
+		// The supervisor's own exit: jinit stays, nothing to do.
+	case 't', 'r':
 		// runsv sends TERM and restarts a service that is wanted up; a
 		// restart through the machine keeps it from counting as a death.
 		if u.st.Want == WantUp && u.st.Pid > 0 {
@@ -209,6 +234,10 @@ func (e *Engine) writeSupervise(u *unit) {
 		sv.term = false
 		sv.paused = false
 	}
+	if sv.s6 {
+		e.writeS6(u)
+		return
+	}
 	status := runitStatus(u.st, sv.paused, sv.term)
 	if string(status) == sv.last {
 		return
@@ -227,6 +256,19 @@ func (e *Engine) writeSupervise(u *unit) {
 			e.log.Warn("write supervise/"+f.name, "service", u.spec.Name, "error", err)
 		}
 	}
+}
+
+func (e *Engine) writeS6(u *unit) {
+	sv := u.sup
+	status := s6Status(u.st, sv.paused)
+	if string(status) != sv.last {
+		sv.last = string(status)
+		if err := writeAtomic(filepath.Join(sv.dir, "status"), status); err != nil {
+			e.log.Warn("write supervise/status", "service", u.spec.Name, "error", err)
+		}
+	}
+	notifyEvents(sv.events, s6Events(sv.prev, u.st))
+	sv.prev = u.st
 }
 
 // runitStatus is runsv's 20-byte status record.

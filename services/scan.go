@@ -43,7 +43,15 @@ func Scan(root string) ([]*Service, []error) {
 			errs = append(errs, err)
 			continue
 		}
+		ls, err := loadLog(s)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
 		svcs = append(svcs, s)
+		if ls != nil {
+			svcs = append(svcs, ls)
+		}
 	}
 	return svcs, errs
 }

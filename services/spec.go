@@ -90,8 +90,10 @@ type Service struct {
 	Dir   string // absolute path of the service directory
 	Style Style
 
-	Run    string // path of the run program
-	Finish string // path of the finish program, "" if none
+	Run     string   // path of the run program
+	RunArgs []string // its argv when it is not ./run (s6-rc oneshots and bundles)
+	LogFor  string   // a log/ service: the service whose stdout it reads
+	Finish  string   // path of the finish program, "" if none
 
 	// Down is true when a `down` file exists: the service is not started
 	// at boot, only on an explicit up/once.

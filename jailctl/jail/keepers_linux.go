@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 )
 
 // keeperProc is a live keeper process of a jail, from its command line.
@@ -15,12 +16,18 @@ type keeperProc struct {
 
 // keepersOf finds the live keepers of jail name of this instance by their
 // command lines (/proc/PID/cmdline), for when the record that names them
-// is lost, damaged, or was never written. Only processes of jailctl's own
-// binary name (/proc/PID/comm, cheap to read) have their command lines
-// read: reading another process's memory is not.
+// is lost, damaged, or was never written. A keeper runs this very
+// binary: any process can take its name and forge its command line (a
+// jailed one included), none can run the host's jailctl file without
+// being given it. Only processes of jailctl's name (/proc/PID/comm, cheap
+// to read) are looked at further.
 func (h *Host) keepersOf(name string) []keeperProc {
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
+		return nil
+	}
+	var self syscall.Stat_t
+	if err := syscall.Stat(h.Exe, &self); err != nil {
 		return nil
 	}
 	comm := filepath.Base(h.Exe)
@@ -34,6 +41,10 @@ func (h *Host) keepersOf(name string) []keeperProc {
 			continue
 		}
 		if c, err := os.ReadFile("/proc/" + e.Name() + "/comm"); err != nil || string(bytes.TrimSuffix(c, []byte{'\n'})) != comm {
+			continue
+		}
+		var exe syscall.Stat_t
+		if syscall.Stat("/proc/"+e.Name()+"/exe", &exe) != nil || exe.Dev != self.Dev || exe.Ino != self.Ino {
 			continue
 		}
 		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")

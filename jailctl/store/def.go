@@ -221,6 +221,9 @@ func (d Def) Resolve(file string) (*Resolved, error) {
 		if _, err := os.Stat(mm.Src); err != nil {
 			return nil, bad("mounts", fmt.Errorf("mount %q: source: %w", m, err))
 		}
+		if err := kmod.CheckMountPoint(mm, d.Root); err != nil {
+			return nil, bad("mounts", err)
+		}
 		r.Mounts = append(r.Mounts, mm)
 	}
 	if err := r.resolveLimits(bad); err != nil {
