@@ -162,22 +162,17 @@ func (e *env) ensureRunning(ctx context.Context, name string) (bool, error) {
 }
 
 // runScript runs `/bin/sh -c SCRIPT NAME ARGS...` in the jail. The script
-// reads jailctl's stdin when it came from a file, and /dev/null when stdin
-// was the script.
+// reads jailctl's stdin when it came from a file, and an empty stdin when
+// stdin was the script.
 func (e *env) runScript(ctx context.Context, o applyOpts, script []byte, sigC <-chan os.Signal) error {
 	select {
 	case s := <-sigC:
 		return fmt.Errorf("apply: interrupted by %v before the script ran", s)
 	default:
 	}
-	stdin := os.Stdin
+	var stdin io.Reader = os.Stdin
 	if o.script == "-" {
-		null, err := os.Open(os.DevNull)
-		if err != nil {
-			return err
-		}
-		defer null.Close()
-		stdin = null
+		stdin = strings.NewReader("")
 	}
 	arg0 := "apply"
 	if o.script != "-" {
@@ -185,18 +180,26 @@ func (e *env) runScript(ctx context.Context, o applyOpts, script []byte, sigC <-
 	}
 	argv := append([]string{"/bin/sh", "-c", string(script), arg0}, o.args...)
 	req := control.Request{Argv: argv, User: o.user}
-	return e.execWith(ctx, o.name, req, []*os.File{stdin, os.Stdout, os.Stderr})
+	return e.execWith(ctx, o.name, req, stdin)
 }
 
-// execWith is exec without a terminal and with the given stdin, stdout
-// and stderr; it returns the command's exit status as an exitStatus.
-func (e *env) execWith(ctx context.Context, name string, req control.Request, files []*os.File) error {
+// execWith is exec without a terminal: stdin is copied to the command,
+// its stdout and stderr to jailctl's, through pipes (stdioRelay), so no
+// descriptor of the caller's enters the jail. It returns the command's
+// exit status as an exitStatus.
+func (e *env) execWith(ctx context.Context, name string, req control.Request, stdin io.Reader) error {
 	c, err := e.dial(ctx, name)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	sess, err := c.Exec(ctx, req, files)
+	relay, err := newStdioRelay(stdin, os.Stdout, os.Stderr)
+	if err != nil {
+		return err
+	}
+	sess, err := c.Exec(ctx, req, relay.jail)
+	relay.sent()
+	defer relay.wait()
 	var ee *control.ExitError
 	if errors.As(err, &ee) {
 		fmt.Fprintf(e.stderr, "jailctl: %s\n", ee.Err)
@@ -206,12 +209,5 @@ func (e *env) execWith(ctx context.Context, name string, req control.Request, fi
 	}
 	defer sess.Close()
 	go forwardSignals(sess)
-	code, err := sess.Wait()
-	if err != nil {
-		return err
-	}
-	if code != 0 {
-		return exitStatus(code)
-	}
-	return nil
+	return sessionStatus(sess)
 }

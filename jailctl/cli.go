@@ -194,6 +194,10 @@ func run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 		stdout: stdout, stderr: stderr, self: self, prog: prog,
 	}
 	e.jails = jail.New(e.st, e.log, self)
+	var err error
+	if e.jails.HostPrivate, err = hostPrivatePorts(); err != nil {
+		return err
+	}
 	cmd, rest := fs.Arg(0), fs.Args()[1:]
 	if cmd == "help" {
 		return cmdHelpOf(rest)

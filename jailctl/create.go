@@ -46,6 +46,10 @@ func cmdCreate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageError{err.Error()} // a value on the command line is wrong
 	}
+	warnings, err := checkReservations(r)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", d.Name, err)
+	}
 	var svcs []*services.Service
 	if svcDir != "" {
 		var errs []error
@@ -56,8 +60,14 @@ func cmdCreate(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("create %s: --services: %w", d.Name, err)
 		}
 	}
+	if e.jails.UIDBase, err = uidBase(); err != nil {
+		return fmt.Errorf("create %s: %w", d.Name, err)
+	}
 	if err := e.jails.Create(r, svcDir); err != nil {
 		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(e.stderr, "jailctl: warning: %s\n", w)
 	}
 	fmt.Fprintf(e.stdout, "created jail %s (id %d)\n", d.Name, r.Def.ID)
 	return nil

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jailsproject/jails/kmod/profile"
 	"golang.org/x/sys/unix"
@@ -149,13 +151,15 @@ var mechanisms = map[string]string{
 	"proc_kcore": "/dev/null bound over it", "proc_kmsg": "/dev/null bound over it",
 	"proc_sysrq_trigger":  "/dev/null bound over it",
 	"sysctl_modprobe":     "read-only bind mount",
-	"sysctl_core_pattern": "read-only bind mount",
+	"sysctl_core_pattern": "read-only bind mount; in a user namespace also owned by a uid the jail does not map",
 	"mount_tmpfs":         "seccomp; CAP_SYS_ADMIN dropped", "umount": "seccomp; CAP_SYS_ADMIN dropped",
 	"mknod_chr":      "seccomp (S_IFCHR, S_IFBLK); CAP_MKNOD dropped",
 	"mknod_fifo":     "not restricted",
 	"chroot":         "seccomp; CAP_SYS_CHROOT dropped",
 	"raw_socket":     "seccomp; CAP_NET_RAW dropped",
 	"packet_socket":  "seccomp; CAP_NET_RAW dropped",
+	"vsock_socket":   "seccomp: only unix, inet, inet6 and netlink sockets",
+	"alg_socket":     "seccomp: only unix, inet, inet6 and netlink sockets",
 	"netlink_socket": "not restricted (CAP_NET_ADMIN dropped in medium and high)",
 	"tcp_socket":     "not restricted",
 	"unshare_userns": "seccomp", "clone_userns": "seccomp",
@@ -168,19 +172,26 @@ var mechanisms = map[string]string{
 	"request_key":       "seccomp",
 	"open_by_handle_at": "seccomp; CAP_DAC_READ_SEARCH dropped",
 	"acct":              "seccomp; CAP_SYS_PACCT dropped",
-	"ptrace_pid1":       "ptrace access check: in high jinit holds capabilities its children lack",
-	"sysctl_hostname":   "/proc/sys read-only bind mount",
-	"sys_writable":      "/sys bound read-only by the stage (every profile), again by the profile",
+	"ptrace_pid1":       "ptrace access check; jinit and a root service hold the same capabilities (high: over the jail's user namespace only)",
+	"sysctl_hostname":   "/proc/sys read-only bind mount; in a user namespace also owned by a uid the jail does not map",
+	"sys_writable":      "a fresh read-only sysfs (made by jailctl for a user namespace sharing the host's network); in a user namespace also owned by uids the jail does not map",
 	"proc_keys":         "/dev/null bound over it", "proc_timer_list": "/dev/null bound over it",
 	"proc_acpi": "empty read-only tmpfs", "sys_firmware": "empty read-only tmpfs",
-	"chown_other": "CAP_CHOWN dropped",
+	"chown_other": "low: host root; medium, high: CAP_CHOWN over the jail's own user namespace only",
 }
 
 // jailOverrides are results that differ in a real jail from the profile's
 // own expectation, and why.
 var jailOverrides = map[string]map[profile.Profile]string{
-	// The stage mounts a fresh sysfs read-only in every profile.
-	"sys_writable": {profile.Low: "EROFS"},
+	// The stage mounts a fresh sysfs read-only in every profile; in a user
+	// namespace the owner check (host root is not the jail's) comes first.
+	"sys_writable":        {profile.Low: "EROFS", profile.Medium: "EACCES", profile.High: "EACCES"},
+	"sysctl_core_pattern": {profile.Medium: "EACCES", profile.High: "EACCES"},
+	"sysctl_hostname":     {profile.Medium: "EACCES", profile.High: "EACCES"},
+	// In its user namespace a high jail's root keeps CAP_CHOWN over its
+	// own uids, and holds what jinit holds.
+	"chown_other": {profile.High: "ok"},
+	"ptrace_pid1": {profile.High: "ok"},
 }
 
 // lowCgroup: low keeps CAP_SYS_ADMIN, so it could remount a read-only
@@ -205,11 +216,11 @@ var jailRows = []struct {
 		want: same("ESRCH")}},
 	{"ptrace_pid1", row{name: "kill_host", op: "kill(host process, 0)", how: "pid namespace", want: same("ESRCH")}},
 	{"ptrace_pid1", row{name: "pid1_exe_write", op: "open jinit's binary for writing through /proc/1/exe",
-		how:  "the kernel refuses writes to a running program; in high the ptrace access check refuses first",
-		want: lmh("ETXTBSY", "ETXTBSY", "EACCES")}},
+		how:  "the kernel refuses writes to a running program; in a user namespace the binary's owner (host root) is not the jail's",
+		want: lmh("ETXTBSY", "EACCES", "EACCES")}},
 	{"ptrace_pid1", row{name: "pid1_exe_chmod", op: "chmod jinit's binary (to its own mode) through /proc/1/exe",
-		how:  "jinit runs from a read-only copy of its binary; in high the ptrace access check refuses first",
-		want: lmh("EROFS", "EROFS", "EACCES")}},
+		how:  "jinit runs from a read-only copy of its binary; in a user namespace its owner is not the jail's",
+		want: lmh("EROFS", "EPERM|EROFS", "EPERM|EROFS")}},
 	{"", row{name: "setuid_exec", op: "uid 65534 execs a setuid-root binary (from a --mount)",
 		how:  "every mount of a jail is nosuid; under high also no_new_privs and locked securebits",
 		want: same("no gain")}},
@@ -223,15 +234,15 @@ var jailRows = []struct {
 		how: "not restricted (see the threat model)", want: same("ok")}},
 	{"", row{name: "io_uring", op: "io_uring_setup", how: "seccomp in medium and high; not restricted in low (see the threat model)",
 		want: lmh("ok", "EPERM", "EPERM")}},
-	{"", row{name: "cgroup_move", op: "leave the jail's cgroup (write the parent's cgroup.procs), then bind a port no jail reserved",
-		how:  "a fresh read-only sysfs: no cgroup hierarchy is mounted in a jail",
-		want: lmh(lowCgroup, "EROFS|no cgroupfs", "EROFS|no cgroupfs")}},
-	{"", row{name: "cgroup_join_other", op: "join another jail's cgroup, then bind that jail's reserved port",
-		how:  "a fresh read-only sysfs: no cgroup hierarchy is mounted in a jail",
-		want: lmh(lowCgroup, "EROFS|no cgroupfs", "EROFS|no cgroupfs")}},
+	{"", row{name: "cgroup_move", op: "leave the jail's cgroup (write the parent's cgroup.procs; in low after mounting cgroup2), then bind a port no jail reserved",
+		how:  "a cgroup namespace rooted at the jail's cgroup: no parent to leave for; medium, high: no cgroupfs, and no mount",
+		want: lmh("contained", "no cgroupfs|contained", "no cgroupfs|contained")}},
+	{"", row{name: "cgroup_join_other", op: "join another jail's cgroup (in low after mounting cgroup2), then bind that jail's reserved port",
+		how:  "a cgroup namespace rooted at the jail's cgroup: no other jail's cgroup exists in it; medium, high: no cgroupfs",
+		want: lmh("contained", "no cgroupfs|contained", "no cgroupfs|contained")}},
 	{"", row{name: "cgroup_v1_writable", op: "access(W_OK) of a cgroup v1 hierarchy's cgroup.procs",
 		how:  "a fresh read-only sysfs: no cgroup hierarchy is mounted in a jail",
-		want: lmh(lowCgroup, "EROFS|no cgroupfs", "EROFS|no cgroupfs")}},
+		want: lmh(lowCgroup, "no cgroupfs|EROFS", "no cgroupfs|EROFS")}},
 	{"", row{name: "bind_own", op: "bind the jail's own reserved TCP port", how: "eBPF bind4/bind6 on the jail's cgroup",
 		want: same("ok")}},
 	{"", row{name: "bind_zero", op: "bind port 0 (ephemeral)", how: "eBPF bind4/bind6 on the jail's cgroup",
@@ -241,12 +252,28 @@ var jailRows = []struct {
 	{"", row{name: "bind_unreserved", op: "bind a port no jail reserved", how: "eBPF bind4/bind6 on the jail's cgroup",
 		want: same("EACCES")}},
 	{"", row{name: "bind_priv_root", op: "root binds the jail's own reserved privileged port (< 1024)",
-		how:  "kernel privileged-port check: CAP_NET_BIND_SERVICE (dropped in high)",
-		want: lmh("ok", "ok", "EACCES")}},
+		how:  "eBPF bind grant: the owning jail binds its own privileged ports without CAP_NET_BIND_SERVICE",
+		want: same("ok")}},
 	{"", row{name: "bind_own_user", op: "uid 65534 binds the jail's own reserved port (≥ 1024)",
 		how: "eBPF: ownership is per jail, not per user", want: same("ok")}},
 	{"", row{name: "bind_priv_user", op: "uid 65534 binds the jail's own reserved privileged port",
-		how: "kernel privileged-port check; the eBPF programs never bypass it", want: same("EACCES")}},
+		how: "eBPF bind grant, per jail; other privileged ports keep the kernel's check", want: same("ok")}},
+	{"", row{name: "autobind_other", op: "bind(0) with IP_LOCAL_PORT_RANGE set to just another jail's reserved port (in the ephemeral range)",
+		how: "net.ipv4.ip_local_reserved_ports holds every reserved port while its jail runs", want: same("EADDRINUSE")}},
+	{"", row{name: "connect_private", op: "connect to a host-private port (the collector's) on 127.0.0.1",
+		how: "eBPF connect4/connect6 and sendmsg programs on the jail's cgroup", want: same("ECONNREFUSED")}},
+	{"", row{name: "stray_fds", op: "find, as root, a descriptor the jail's starter leaked (a directory and a pipe, not close-on-exec) in any process of the jail",
+		how: "the stage closes every inherited descriptor; exec, apply and attach pass only stdio", want: same("none")}},
+	{"", row{name: "stray_fds_user", op: "the same, as uid 65534",
+		how: "the same", want: same("none")}},
+	{"", row{name: "host_tty", op: "find a terminal of the host's devpts in any process of the jail while jailctl exec (no -t) runs on one",
+		how: "without -t, jailctl relays stdio through pipes it owns", want: same("none")}},
+	{"", row{name: "uid_map", op: "whose uids and gids the jail's are (/proc/self/uid_map)",
+		how: "a user namespace per jail on a private range of host ids (medium, high)", want: lmh("host ids", "private range", "private range")}},
+	{"", row{name: "abstract_root", op: "what a host abstract-socket server learns of the jail's root (SO_PEERCRED)",
+		how: "user namespace: the jail's root is an unprivileged host uid", want: lmh("host root", "jail's own uid", "jail's own uid")}},
+	{"", row{name: "abstract_user", op: "what it learns of the jail's uid 65534",
+		how: "user namespace: the jail's uids are its own", want: lmh("host nobody", "jail's own uid", "jail's own uid")}},
 	{"", row{name: "host_bind", op: "a host process (root) binds the jail's reserved port, IPv4",
 		how: "eBPF bind4 on the cgroup2 root", want: same("EACCES")}},
 	{"", row{name: "host_bind6", op: "a host process (root) binds the jail's reserved port, IPv6",
@@ -264,7 +291,10 @@ func tableRows(t *testing.T, hostBnd uint64) []row {
 			t.Fatal(err)
 		}
 		if p == profile.High {
-			m = 0
+			// In its user namespace (profile.Options.UserNS).
+			if m, err = profile.CapMask(profile.UserNSCaps); err != nil {
+				t.Fatal(err)
+			}
 		}
 		capsWant[p] = capsWord(m & hostBnd)
 	}
@@ -325,10 +355,24 @@ func TestEscapeSuite(t *testing.T) {
 	// own ports of the low, medium and high jails, then one nobody reserves
 	ps := freePorts(t, 4, 20000, 32000)
 	priv := freePorts(t, 3, 900, 1000)
+	lo, hi := ephemeralRange()
+	eph := freePorts(t, 3, lo, hi)
 	free := ps[3]
+	private := listenLoopback(t)
+	h.env = []string{"JAILS_HOST_PRIVATE_PORTS=" + strconv.Itoa(private) + ",9750"}
+	strays := newStrays(t)
+	peers := abstractServer(t)
 	for i, p := range profile.Profiles {
-		h.jail("esc-"+string(p), "--profile", string(p), "--port", strconv.Itoa(ps[i]),
-			"--port", strconv.Itoa(priv[i]), "--mount", dir+":"+filepath.Dir(escapeInJail)+":ro")
+		name := "esc-" + string(p)
+		h.must("create", name, "--services", idleServices(t), "--profile", string(p), "--port", strconv.Itoa(ps[i]),
+			"--port", strconv.Itoa(priv[i]), "--port", strconv.Itoa(eph[i]), "--mount", dir+":"+filepath.Dir(escapeInJail)+":ro")
+		// Started by a caller holding a directory and a pipe without
+		// close-on-exec (stray_fds).
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		if err := h.runHolding(ctx, strays, "start", name).Wait(); err != nil {
+			t.Fatalf("start %s: %v\n%s", name, err, h.console([]string{name}))
+		}
+		cancel()
 	}
 	got := map[profile.Profile]map[string]string{}
 	details := map[profile.Profile]map[string]string{}
@@ -336,9 +380,13 @@ func TestEscapeSuite(t *testing.T) {
 		jail := "esc-" + string(p)
 		own, other := strconv.Itoa(ps[i]), strconv.Itoa(ps[(i+1)%3])
 		otherJail := "esc-" + string(profile.Profiles[(i+1)%3])
-		root := runEscape(h, jail, "", "root", "-host-pid", strconv.Itoa(os.Getpid()), "-own", own,
-			"-priv", strconv.Itoa(priv[i]), "-other", other, "-other-jail", otherJail, "-free", strconv.Itoa(free))
-		user := runEscape(h, jail, "nobody", "user", "-own", own, "-priv", strconv.Itoa(priv[i]))
+		common := []string{"-strays", strays.flag(), "-abstract", peers.name}
+		root := runEscapeOnTTY(h, jail, append(common, "-host-pid", strconv.Itoa(os.Getpid()), "-own", own,
+			"-priv", strconv.Itoa(priv[i]), "-other", other, "-other-jail", otherJail, "-free", strconv.Itoa(free),
+			"-other-eph", strconv.Itoa(eph[(i+1)%3]), "-private", strconv.Itoa(private))...)
+		rootPeer := peers.next(t)
+		user := runEscape(h, jail, "nobody", append([]string{"user", "-own", own, "-priv", strconv.Itoa(priv[i])}, common...)...)
+		userPeer := peers.next(t)
 		res := root.Results
 		for k, v := range user.Results {
 			res[k] = v
@@ -346,6 +394,9 @@ func TestEscapeSuite(t *testing.T) {
 		res["caps"] = capsWord(root.Status.CapEff)
 		res["host_bind"] = hostBind("tcp4:" + own)
 		res["host_bind6"] = hostBind("tcp6:" + own)
+		rg := jailRange(h, jail)
+		res["abstract_root"] = peerWord(rootPeer, rg)
+		res["abstract_user"] = peerWord(userPeer, rg)
 		got[p] = res
 		details[p] = root.Details
 		for k, v := range user.Details {

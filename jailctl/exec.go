@@ -114,20 +114,23 @@ func cmdAttach(ctx context.Context, e *env, args []string) error {
 }
 
 // exec runs a command inside the jail through its jinit and returns its
-// exit status as an exitStatus error (nil for 0).
+// exit status as an exitStatus error (nil for 0). Without a terminal the
+// command's stdio is relayed through pipes (execWith).
 func (e *env) exec(ctx context.Context, name string, req control.Request) error {
+	if !req.TTY {
+		return e.execWith(ctx, name, req, os.Stdin)
+	}
 	c, err := e.dial(ctx, name)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	if req.TTY {
-		req.Env = append(req.Env, "TERM="+termName())
-		if w, h, err := term.GetSize(int(os.Stdin.Fd())); err == nil {
-			req.Cols, req.Rows = uint16(w), uint16(h)
-		}
+	req.Env = append(req.Env, "TERM="+termName())
+	if w, h, err := term.GetSize(int(os.Stdin.Fd())); err == nil {
+		req.Cols, req.Rows = uint16(w), uint16(h)
 	}
-	sess, err := c.Exec(ctx, req, []*os.File{os.Stdin, os.Stdout, os.Stderr})
+	// The terminal is allocated in the jail; only its master comes back.
+	sess, err := c.Exec(ctx, req, nil)
 	var ee *control.ExitError
 	if errors.As(err, &ee) {
 		fmt.Fprintf(e.stderr, "jailctl: %s\n", ee.Err)
@@ -136,12 +139,14 @@ func (e *env) exec(ctx context.Context, name string, req control.Request) error 
 		return err
 	}
 	defer sess.Close()
-	if req.TTY {
-		stop := e.relayTerminal(sess)
-		defer stop()
-	} else {
-		go forwardSignals(sess)
-	}
+	stop := e.relayTerminal(sess)
+	defer stop()
+	return sessionStatus(sess)
+}
+
+// sessionStatus waits for the command and returns its exit status as an
+// exitStatus error (nil for 0).
+func sessionStatus(sess *control.ExecSession) error {
 	code, err := sess.Wait()
 	if err != nil {
 		return err

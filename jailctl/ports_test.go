@@ -5,6 +5,7 @@ package main
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -156,24 +157,120 @@ func TestPortOwnership(t *testing.T) {
 	}
 }
 
-// The acceptance case of issue 6: in a jail that owns port 80, root may
-// bind it (medium keeps CAP_NET_BIND_SERVICE) but another user may not:
-// owning a port never bypasses the kernel's privileged-port check.
-func TestPrivilegedPortNeedsPrivilege(t *testing.T) {
+// Issue 17: a high jail that owns port 80 serves on it — root and any
+// other user of the jail, without CAP_NET_BIND_SERVICE (the bind program
+// grants exactly that) — while another jail and the host cannot bind it;
+// the port is in ip_local_reserved_ports while the jail runs, and only then.
+func TestPrivilegedPortGrantedToOwner(t *testing.T) {
 	for _, s := range specs(80, allKinds...) {
 		if r := hostBind(s); r != "ok" {
 			t.Skipf("port 80 is in use on this machine (bind %s: %s); the test needs it free", s, r)
 		}
 	}
+	if reservedPorts(t)["80"] {
+		t.Skip("port 80 is in ip_local_reserved_ports already; the test needs to see it added")
+	}
 	h := newHost(t)
 	dir := escapeHelper(t)
-	h.jail("web", "--profile", "medium", "--port", "80", "--port", "80/udp",
-		"--mount", dir+":"+filepath.Dir(escapeInJail)+":ro")
+	mnt := dir + ":" + filepath.Dir(escapeInJail) + ":ro"
+	h.jail("web", "--profile", "high", "--port", "80", "--port", "80/udp", "--mount", mnt)
+	h.jail("other", "--profile", "low", "--allow-unreserved-ports", "--mount", mnt)
 	p80 := specs(80, allKinds...)
-	wantBinds(t, "uid 65534 in the jail owning port 80", bindIn(h, "web", "nobody", p80...), "EACCES", p80...)
-	wantBinds(t, "root in the jail owning port 80", bindIn(h, "web", "", p80...), "ok", p80...)
+	wantBinds(t, "uid 65534 in the high jail owning port 80", bindIn(h, "web", "nobody", p80...), "ok", p80...)
+	wantBinds(t, "root in the high jail owning port 80", bindIn(h, "web", "", p80...), "ok", p80...)
+	wantBinds(t, "root in another jail", bindIn(h, "other", "", p80...), "EACCES", p80...)
 	if r := hostBind("tcp4:80"); r != "EACCES" {
 		t.Errorf("host bind of the jail's port 80 = %s; want EACCES", r)
+	}
+	if !reservedPorts(t)["80"] {
+		t.Errorf("port 80 is not in ip_local_reserved_ports while the jail runs")
+	}
+	h.must("stop", "web")
+	if reservedPorts(t)["80"] {
+		t.Errorf("port 80 is still in ip_local_reserved_ports after the jail stopped")
+	}
+}
+
+// reservedPorts is net.ipv4.ip_local_reserved_ports as a set of numbers
+// (ranges expanded).
+func reservedPorts(t *testing.T) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_reserved_ports")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]bool{}
+	for _, f := range strings.Split(strings.TrimSpace(string(b)), ",") {
+		lo, hi, isRange := strings.Cut(f, "-")
+		if !isRange {
+			hi = lo
+		}
+		a, _ := strconv.Atoi(lo)
+		z, _ := strconv.Atoi(hi)
+		for n := a; n <= z && f != ""; n++ {
+			set[strconv.Itoa(n)] = true
+		}
+	}
+	return set
+}
+
+// Issue 17, item 4: no jail reaches a host-private port (the collector's
+// by default, here a listed one), whatever its profile; the host does.
+func TestHostPrivatePortRefused(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	h := newHost(t)
+	h.env = []string{"JAILS_HOST_PRIVATE_PORTS=" + strconv.Itoa(port) + ",9750"}
+	dir := escapeHelper(t)
+	h.jail("c", "--profile", "low", "--allow-unreserved-ports", "--mount", dir+":"+filepath.Dir(escapeInJail)+":ro")
+	spec := "tcp4:" + strconv.Itoa(port)
+	out := h.must("exec", "c", "-u", "nobody", "--", escapeInJail, "connect", spec)
+	if !strings.Contains(out, `"ECONNREFUSED"`) {
+		t.Errorf("a jail's connect to the host-private port %d: %s; want ECONNREFUSED", port, out)
+	}
+	if c, err := net.Dial("tcp", ln.Addr().String()); err != nil {
+		t.Errorf("the host's own connect: %v", err)
+	} else {
+		c.Close()
+	}
+	// A jail may not reserve a host-private port.
+	r := h.run("create", "d", "--port", "9750")
+	if r.code == 0 || !strings.Contains(r.stderr, "port 9750/tcp is host-private") {
+		t.Errorf("create reserving the collector's port: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// create warns, naming the port and why, of reservations that may not work.
+func TestCreateWarnsOfReservations(t *testing.T) {
+	h := newHost(t)
+	ln, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	used := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	r := h.run("create", "w", "--net", "none", "--port", used)
+	if r.code != 0 {
+		t.Fatalf("create: exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"port " + used + "/tcp is in use on the host", "--net none",
+		"port " + used + "/tcp is inside the ephemeral range"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("create's warnings %q lack %q", r.stderr, want)
+		}
 	}
 }
 

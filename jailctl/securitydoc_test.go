@@ -50,7 +50,8 @@ func wantFirst(r row, p profile.Profile) string {
 // had no effect).
 func denied(r row, w string) bool {
 	switch w {
-	case "EPERM", "EACCES", "EROFS", "ESRCH", "masked", "no gain", "nosuid", "no cgroupfs", "contained":
+	case "EPERM", "EACCES", "EROFS", "ESRCH", "masked", "no gain", "nosuid", "no cgroupfs", "contained",
+		"ECONNREFUSED", "EADDRINUSE", "none", "private range", "jail's own uid":
 		return true
 	case "ENOSYS":
 		return true // seccomp's answer for clone3; optional rows: not in this kernel
@@ -69,6 +70,12 @@ func cell(r row, w string) string {
 		return "allowed"
 	case w == "masked":
 		return "masked"
+	case w == "none":
+		return "none found"
+	case w == "private range" || w == "jail's own uid" || w == "host ids" || w == "host root" || w == "host nobody":
+		return w
+	case w == "contained" && strings.HasPrefix(r.name, "cgroup"):
+		return "contained (cgroup namespace)"
 	case w == "contained":
 		return "contained: climbs only to the jail's root"
 	case w == "escaped":

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jailsproject/jails/kmod/mountinfo"
+	"github.com/jailsproject/jails/kmod/ports"
 	"golang.org/x/sys/unix"
 )
 
@@ -356,6 +357,10 @@ func (cg *Cgroup) Destroy() error {
 			continue
 		}
 		os.Remove(filepath.Dir(d)) // the group: only succeeds when empty
+	}
+	// The jail's port reservations are keyed on its cgroup (kmod/ports).
+	if err := ports.Release(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -17,7 +17,7 @@ func confine(s *Spec) error {
 	if err := profile.MaskPaths(p); err != nil {
 		return fmt.Errorf("confine jail: %w", err)
 	}
-	if err := profile.Apply(p, profile.Options{Supervisor: true}); err != nil {
+	if err := profile.Apply(p, profile.Options{Supervisor: true, UserNS: s.UserNS != nil}); err != nil {
 		return fmt.Errorf("confine jail: %w", err)
 	}
 	return nil

@@ -25,16 +25,7 @@ func mountEtc(writable, dst string) error {
 			return fmt.Errorf("compose /etc: %s: overlay paths may not contain ',', ':' or '\\'", p)
 		}
 	}
-	if err := os.MkdirAll(work, 0o700); err != nil {
-		return fmt.Errorf("compose /etc: %w", err)
-	}
-	id := make([]byte, 16)
-	rand.Read(id)
-	plan, err := PlanEtc(os.DirFS("/etc"), hex.EncodeToString(id))
-	if err != nil {
-		return err
-	}
-	if err := prepareUpper(upper, plan); err != nil {
+	if err := prepareEtcLayer(writable, opaqueTrusted); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(dst, 0o755); err != nil {
@@ -47,19 +38,42 @@ func mountEtc(writable, dst string) error {
 	return nil
 }
 
+// The xattr that marks an overlay directory opaque: trusted.* for an
+// overlay mounted in the initial user namespace, user.* for one mounted
+// in a jail's (option userxattr; trusted.* needs CAP_SYS_ADMIN there).
+const (
+	opaqueTrusted = "trusted.overlay.opaque"
+	opaqueUser    = "user.overlay.opaque"
+)
+
+// prepareEtcLayer makes the overlay's work directory and carries the plan
+// of the host's /etc out in the jail's upper layer (writable/etc).
+func prepareEtcLayer(writable, opaqueXattr string) error {
+	if err := os.MkdirAll(filepath.Join(writable, ".etc-work"), 0o700); err != nil {
+		return fmt.Errorf("compose /etc: %w", err)
+	}
+	id := make([]byte, 16)
+	rand.Read(id)
+	plan, err := PlanEtc(os.DirFS("/etc"), hex.EncodeToString(id))
+	if err != nil {
+		return err
+	}
+	return prepareUpper(filepath.Join(writable, "etc"), plan, opaqueXattr)
+}
+
 // prepareUpper carries the plan out in the jail's upper layer. The layer
 // is the jail's: every path is resolved beneath it without following a
 // symlink, so nothing planted there can steer a write onto the host, and
 // an entry the jail already has (its own file, a symlink, an earlier
 // whiteout) is left as it is.
-func prepareUpper(upper string, plan EtcPlan) error {
+func prepareUpper(upper string, plan EtcPlan, opaqueXattr string) error {
 	root, err := unix.Open(upper, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("compose /etc: open %s: %w", upper, err)
 	}
 	defer unix.Close(root)
 	for _, d := range plan.Opaque {
-		if err := makeOpaque(root, d); err != nil {
+		if err := makeOpaque(root, d, opaqueXattr); err != nil {
 			return fmt.Errorf("compose /etc: /etc/%s: %w", d, err)
 		}
 	}
@@ -139,7 +153,7 @@ func openDirBeneath(root int, rel string) (int, error) {
 
 // makeOpaque makes the upper layer's rel a directory that hides the lower
 // one's entries (created if missing).
-func makeOpaque(root int, rel string) error {
+func makeOpaque(root int, rel, xattr string) error {
 	fd, err := openDirBeneath(root, rel)
 	if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
 		return nil // the jail's own non-directory hides the host's already
@@ -150,7 +164,7 @@ func makeOpaque(root int, rel string) error {
 	defer unix.Close(fd)
 	// An O_PATH descriptor takes no xattr calls; its /proc path does.
 	p := "/proc/self/fd/" + strconv.Itoa(fd)
-	return unix.Setxattr(p, "trusted.overlay.opaque", []byte("y"), 0)
+	return unix.Setxattr(p, xattr, []byte("y"), 0)
 }
 
 // writeNew creates a generated file, owned by root (the stage has no

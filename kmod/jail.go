@@ -85,6 +85,12 @@ type Spec struct {
 	// Linux the eBPF programs of kmod/ports do, attached by the caller.
 	Reserved        []Reservation `json:"-"`
 	AllowUnreserved bool          `json:"-"`
+	// UserNS, if set, runs the jail in a user namespace of its own mapped
+	// to this host range (docs/SECURITY.md, "User namespace").
+	UserNS *IDRange `json:"userns,omitempty"`
+	// Detached lists what Spawn prepared outside for a stage in a user
+	// namespace; set by Spawn.
+	Detached *detached `json:"detached,omitempty"`
 }
 
 // Reservation is a reserved port number and its protocols.

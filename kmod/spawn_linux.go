@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"syscall"
 
@@ -18,8 +19,9 @@ type Process struct {
 	Cmd *exec.Cmd
 	// PidFD refers to the process: whoever holds it can wait for it
 	// without being its parent (WaitExit). The caller owns it.
-	PidFD *os.File
-	pipes *stagePipes
+	PidFD    *os.File
+	pipes    *stagePipes
+	detached *detached // what prepareUserNS made, for the spec
 }
 
 // Pid is the process's host pid.
@@ -33,6 +35,14 @@ func (j *Jail) Spawn(spec Spec, o SpawnOptions) (*Process, error) {
 	if o.Keeper == nil {
 		return nil, errors.New("spawn jail: no keeper socket")
 	}
+	if spec.UserNS != nil {
+		if err := spec.UserNS.Valid(); err != nil {
+			return nil, fmt.Errorf("spawn jail: %w", err)
+		}
+		if err := ShiftOwners(spec.Writable, *spec.UserNS); err != nil {
+			return nil, fmt.Errorf("spawn jail: %w", err)
+		}
+	}
 	exe, err := readOnlyCopy(spec.Jinit)
 	if err != nil {
 		return nil, err
@@ -42,14 +52,14 @@ func (j *Jail) Spawn(spec Spec, o SpawnOptions) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	flags := uintptr(syscall.CLONE_NEWPID | syscall.CLONE_NEWNS | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC)
+	// A cgroup namespace rooted at the jail's cgroup (it is born there,
+	// CLONE_INTO_CGROUP): a jail that can mount cgroup2 (low) sees its own
+	// cgroup as the root, no parent to leave for and no other jail's to join.
+	flags := uintptr(syscall.CLONE_NEWPID | syscall.CLONE_NEWNS | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC | syscall.CLONE_NEWCGROUP)
 	if spec.NetNone {
 		flags |= syscall.CLONE_NEWNET
 	}
 	pidfd := -1
-	if prof, err := profile.Parse(spec.Profile); err == nil {
-		profile.NarrowStageBounding(prof) // this thread only forks the stage
-	}
 	cmd := func(intoCgroup int) *exec.Cmd {
 		c := exec.Command("/proc/self/fd/"+strconv.Itoa(stageExeFD), StageArg, spec.Name)
 		c.Args[0] = "jinit"
@@ -59,6 +69,9 @@ func (j *Jail) Spawn(spec Spec, o SpawnOptions) (*Process, error) {
 		c.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Setsid: true, PidFD: &pidfd}
 		if intoCgroup >= 0 {
 			c.SysProcAttr.UseCgroupFD, c.SysProcAttr.CgroupFD = true, intoCgroup
+		}
+		if spec.UserNS != nil {
+			userNSAttrs(c.SysProcAttr, *spec.UserNS)
 		}
 		return c
 	}
@@ -71,12 +84,12 @@ func (j *Jail) Spawn(spec Spec, o SpawnOptions) (*Process, error) {
 	defer unix.Close(cgfd)
 	p := &Process{pipes: pipes}
 	p.Cmd = cmd(cgfd)
-	err = p.Cmd.Start()
+	err = forkStage(spec, p.Cmd)
 	if err != nil && cloneIntoUnsupported(err) {
 		// Kernels or seccomp policies without clone3 / CLONE_INTO_CGROUP:
 		// start outside and move it in before it is released.
 		p.Cmd = cmd(-1)
-		if err = p.Cmd.Start(); err == nil {
+		if err = forkStage(spec, p.Cmd); err == nil {
 			err = writeFile(filepath.Join(cg.V2, "cgroup.procs"), strconv.Itoa(p.Cmd.Process.Pid))
 		}
 	}
@@ -85,6 +98,10 @@ func (j *Jail) Spawn(spec Spec, o SpawnOptions) (*Process, error) {
 	}
 	if err == nil {
 		err = cg.AddProc(p.Cmd.Process.Pid)
+	}
+	if err == nil && spec.UserNS != nil {
+		pipes.pass, err = prepareUserNS(&spec, p.Cmd.Process.Pid)
+		p.detached = spec.Detached
 	}
 	if err != nil {
 		if p.Cmd.Process != nil {
@@ -100,6 +117,29 @@ func (j *Jail) Spawn(spec Spec, o SpawnOptions) (*Process, error) {
 	p.PidFD = os.NewFile(uintptr(pidfd), "pidfd")
 	pipes.started()
 	return p, nil
+}
+
+// forkStage starts the stage from an OS thread of its own, which ends
+// with the fork: the thread's bounding set is narrowed to what the stage
+// and the jail will use (each capability left costs Apply a stop of every
+// thread), and for a user namespace its effective uid becomes the range's
+// (asRangeOwner). Neither may leak into anything else this process execs
+// later — the jail's keeper, which must read a foreign zombie's exit code
+// (CAP_SYS_PTRACE), above all.
+func forkStage(spec Spec, cmd *exec.Cmd) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread exits with this goroutine
+		if prof, err := profile.Parse(spec.Profile); err == nil {
+			profile.NarrowStageBounding(prof)
+		}
+		if spec.UserNS != nil {
+			errc <- asRangeOwner(*spec.UserNS, cmd.Start)
+			return
+		}
+		errc <- cmd.Start()
+	}()
+	return <-errc
 }
 
 // readOnlyCopy returns a detached, read-only, nosuid bind of the file at
@@ -127,6 +167,6 @@ func cloneIntoUnsupported(err error) bool {
 // Release hands the stage its spec; it returns once the stage has become
 // jinit, or with the stage's error.
 func (p *Process) Release(spec Spec) error {
-	spec.KeeperPipe = true
+	spec.KeeperPipe, spec.Detached = true, p.detached
 	return p.pipes.release(spec)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 )
 
 // StageArg is argv[1] of a jail's first process (see StageMain).
@@ -13,16 +14,17 @@ const StageArg = "__jail_stage"
 // IsStage reports whether this process was started as a jail stage.
 func IsStage() bool { return len(os.Args) > 1 && os.Args[1] == StageArg }
 
-// stagePipes connect a keeper with its stage: the spec goes down one pipe
-// (its EOF releases the stage), and the stage's error comes back on the
-// other, which is close-on-exec in the stage and so reads empty once jinit
-// has been exec'd.
+// stagePipes connect a keeper with its stage: the spec goes down a stream
+// socket (its EOF releases the stage), with the descriptors of pass, and
+// the stage's error comes back on a pipe, which is close-on-exec in the
+// stage and so reads empty once jinit has been exec'd.
 type stagePipes struct {
 	specR, specW, errR, errW *os.File
+	pass                     []*os.File // sent with the spec (SCM_RIGHTS)
 }
 
 func newStagePipes() (*stagePipes, error) {
-	specR, specW, err := os.Pipe()
+	specR, specW, err := socketPair()
 	if err != nil {
 		return nil, fmt.Errorf("spawn jail: %w", err)
 	}
@@ -51,11 +53,23 @@ func (p *stagePipes) abandon() {
 	p.started()
 	p.specW.Close()
 	p.errR.Close()
+	p.closePass()
+}
+
+func (p *stagePipes) closePass() {
+	for _, f := range p.pass {
+		f.Close()
+	}
+	p.pass = nil
 }
 
 // release sends msg as the stage's spec and waits for the stage's verdict.
 func (p *stagePipes) release(msg any) error {
-	err := json.NewEncoder(p.specW).Encode(msg)
+	b, err := json.Marshal(msg)
+	if err == nil {
+		err = sendWithFiles(p.specW, append(b, '\n'), p.pass)
+	}
+	p.closePass()
 	p.specW.Close()
 	if err != nil {
 		p.errR.Close()
@@ -65,6 +79,36 @@ func (p *stagePipes) release(msg any) error {
 	p.errR.Close()
 	if len(out) > 0 {
 		return fmt.Errorf("set up jail: %s", out)
+	}
+	return nil
+}
+
+// socketPair is a connected pair of stream sockets, close-on-exec.
+func socketPair() (*os.File, *os.File, error) {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return os.NewFile(uintptr(fds[0]), "stage-spec"), os.NewFile(uintptr(fds[1]), "stage-spec-w"), nil
+}
+
+// sendWithFiles writes b on the socket f, the files attached to its first
+// bytes.
+func sendWithFiles(f *os.File, b []byte, files []*os.File) error {
+	var oob []byte
+	if len(files) > 0 {
+		fds := make([]int, len(files))
+		for i, pf := range files {
+			fds[i] = int(pf.Fd())
+		}
+		oob = syscall.UnixRights(fds...)
+	}
+	for len(b) > 0 || len(oob) > 0 {
+		n, err := syscall.SendmsgN(int(f.Fd()), b, oob, nil, 0)
+		if err != nil {
+			return err
+		}
+		b, oob = b[n:], nil
 	}
 	return nil
 }

@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"unsafe"
 
@@ -48,6 +48,13 @@ func init() {
 // line, for the caller (jinit's main) to run in this same process. On
 // failure it reports the error to the keeper and exits.
 func Stage() []string {
+	// Nothing the keeper's caller held may reach the jail: a descriptor
+	// without close-on-exec survives every fork and exec, and a directory
+	// one opens the host's whole tree to the jail. Go's exec dups only the
+	// files it was given, so the stage closes every other inherited one
+	// before anything else; a stray descriptor at stageKeeperFD is closed
+	// once the spec says there is no keeper pipe.
+	closeFrom(stageKeeperFD + 1)
 	syscall.CloseOnExec(stageExeFD) // until it becomes /run/jinit
 	syscall.CloseOnExec(stageKeeperFD)
 	errw := os.NewFile(stageErrFD, "stage-errors")
@@ -64,14 +71,16 @@ func Stage() []string {
 
 func stage() ([]string, error) {
 	var spec Spec
-	specR := os.NewFile(stageSpecFD, "stage-spec")
-	b, err := io.ReadAll(io.LimitReader(specR, 1<<20))
-	specR.Close()
+	b, fds, err := recvWithFiles(stageSpecFD, 1<<20)
+	unix.Close(stageSpecFD)
 	if err != nil {
 		return nil, fmt.Errorf("read jail spec: %w", err)
 	}
 	if err := json.Unmarshal(b, &spec); err != nil {
 		return nil, fmt.Errorf("decode jail spec: %w", err)
+	}
+	if !spec.KeeperPipe {
+		unix.Close(stageKeeperFD)
 	}
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return nil, fmt.Errorf("make mounts private: %w", err)
@@ -80,17 +89,27 @@ func stage() ([]string, error) {
 	// the extra mounts): they are attached afterwards, so mount points are
 	// resolved inside the jail's root, where its own symlinks cannot point
 	// at the host. jinit's is the read-only copy this process runs from.
+	// In a user namespace the keeper made them (userns_linux.go).
 	jinit := stageExeFD
-	srcs := make([]int, len(spec.Mounts))
-	for i, m := range spec.Mounts {
-		if srcs[i], err = cloneTree(m.Src); err != nil {
+	var srcs []int
+	root := spec.Mnt
+	if spec.UserNS != nil {
+		if srcs, err = composeRootUserNS(&spec, fds); err != nil {
+			return nil, err
+		}
+		root = "." // the new root, entered by composeRootUserNS
+	} else {
+		srcs = make([]int, len(spec.Mounts))
+		for i, m := range spec.Mounts {
+			if srcs[i], err = cloneTree(m.Src); err != nil {
+				return nil, err
+			}
+		}
+		if err := composeRoot(&spec); err != nil {
 			return nil, err
 		}
 	}
-	if err := composeRoot(&spec); err != nil {
-		return nil, err
-	}
-	if err := pivot(spec.Mnt); err != nil {
+	if err := pivot(root); err != nil {
 		return nil, err
 	}
 	if err := mountAfterPivot(&spec, jinit, srcs); err != nil {
@@ -121,6 +140,26 @@ func stage() ([]string, error) {
 		keeperFD = stageKeeperFD
 	}
 	return spec.jinitArgs(svcDir, stageControlFD, keeperFD), nil
+}
+
+// closeFrom closes every inherited descriptor from fd up. Not a plain
+// close_range: by now the Go runtime has descriptors of its own up there
+// (its epoll instance), all opened close-on-exec, while everything
+// inherited through an exec is, by definition, not. The host's /proc is
+// still this process's /proc here. The stage cannot report a failure yet
+// (its error pipe is below fd); a missing /proc leaves the descriptors to
+// the checks of jinit's own start.
+func closeFrom(fd int) {
+	ents, _ := os.ReadDir("/proc/self/fd")
+	for _, e := range ents {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil || n < fd {
+			continue
+		}
+		if flags, err := unix.FcntlInt(uintptr(n), unix.F_GETFD, 0); err == nil && flags&unix.FD_CLOEXEC == 0 {
+			unix.Close(n)
+		}
+	}
 }
 
 // composeRoot builds the jail's root on a tmpfs at spec.Mnt: the read-only
@@ -155,7 +194,7 @@ func composeRoot(s *Spec) error {
 			return err
 		}
 	}
-	if err := makeDev(filepath.Join(r, "dev")); err != nil {
+	if err := makeDev(filepath.Join(r, "dev"), false); err != nil {
 		return err
 	}
 	mounts := []struct {
@@ -235,7 +274,7 @@ func bindRO(src, dst string) error {
 // nosuid and nodev. A plain remount changes only the top mount.
 func readOnlyTree(dst string) error {
 	attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV}
-	err := unix.MountSetattr(-1, dst, unix.AT_RECURSIVE, &attr)
+	err := unix.MountSetattr(unix.AT_FDCWD, dst, unix.AT_RECURSIVE, &attr)
 	if err == nil {
 		return nil
 	}
@@ -272,8 +311,9 @@ func bindDir(src, dst string, flags uintptr) error {
 }
 
 // makeDev builds a minimal /dev: a tmpfs with the harmless character
-// devices, a private devpts instance, /dev/shm and the usual links.
-func makeDev(dev string) error {
+// devices, a private devpts instance, /dev/shm and the usual links. In a
+// user namespace, which may not create device nodes, the host's are bound.
+func makeDev(dev string, bindNodes bool) error {
 	if err := os.Mkdir(dev, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("create /dev: %w", err)
 	}
@@ -287,6 +327,12 @@ func makeDev(dev string) error {
 		major, minor uint32
 	}{{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}}
 	for _, n := range nodes {
+		if bindNodes {
+			if err := bindNode("/dev/"+n.name, filepath.Join(dev, n.name)); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := unix.Mknod(filepath.Join(dev, n.name), unix.S_IFCHR|0o666, int(unix.Mkdev(n.major, n.minor))); err != nil {
 			return fmt.Errorf("create /dev/%s: %w", n.name, err)
 		}
@@ -400,7 +446,7 @@ func bindFD(fd int, dst string, ro bool) error {
 	// Writable mounts are shared with the host: nothing set-uid or a
 	// device node planted there by the jail may take effect.
 	attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV}
-	if err := unix.MountSetattr(-1, dst, unix.AT_RECURSIVE, &attr); err != nil && !errors.Is(err, unix.ENOSYS) {
+	if err := unix.MountSetattr(unix.AT_FDCWD, dst, unix.AT_RECURSIVE, &attr); err != nil && !errors.Is(err, unix.ENOSYS) {
 		return fmt.Errorf("make %s nosuid: %w", dst, err)
 	}
 	return nil

@@ -225,6 +225,14 @@ func (s *JailStore) Event(at time.Time, event string, kv ...string) error {
 		}
 		s.audit = f
 	}
+	// Bounded like a service's file (issue 17): a crash-looping service
+	// makes an event a restart. Rotated audit logs are the jail
+	// directory's own @TIME.log files.
+	if s.audit.size > 0 && s.audit.size+int64(len(s.audit.pend)) > s.cfg.RotateSize {
+		if err := s.rotate(s.audit); err != nil {
+			return err
+		}
+	}
 	b := s.stamp.Append(s.audit.pend, at.UnixNano())
 	b = append(b, ' ')
 	b = append(b, event...)

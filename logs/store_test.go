@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -164,6 +165,42 @@ func TestRotationRetentionFollow(t *testing.T) {
 	}
 	if p, _ := ParseLine(last[0]); string(p.Text) != "a 000350" {
 		t.Fatalf("first of the last 50: %q", last[0])
+	}
+}
+
+// The audit log is rotated like a service's file (issue 17): a jail whose
+// services keep crashing cannot grow it without bound, and no event is
+// lost from what is kept.
+func TestAuditLogRotates(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := OpenJail(dir, StoreConfig{RotateSize: 4096, Keep: 2})
+	s.BeginStream("b", time.Now())
+	for i := range 1000 {
+		if err := s.Event(time.Now(), "restart", "service", "crashy", "n", strconv.Itoa(i)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	arch, _ := Archives(dir)
+	if len(arch) != 2 {
+		t.Fatalf("%d rotated audit logs, want 2", len(arch))
+	}
+	var all []byte
+	for _, p := range append(arch, filepath.Join(dir, AuditName)) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) > 4096+100 {
+			t.Errorf("%s: %d bytes, beyond the rotation size", p, len(b))
+		}
+		all = append(all, b...)
+	}
+	if !bytes.HasSuffix(all, []byte(" n=999\n")) || bytes.Count(all, []byte("\n")) < 60 {
+		t.Fatalf("kept audit events end %q", all[max(0, len(all)-100):])
 	}
 }
 

@@ -146,3 +146,41 @@ func FuzzEnvFile(f *testing.F) {
 		}
 	})
 }
+
+// FuzzS6RC: any content of an s6-rc definition's type, contents and
+// dependencies files loads or fails with an error naming the directory,
+// never panics, and only ever yields valid dependency names.
+func FuzzS6RC(f *testing.F) {
+	f.Add([]byte("oneshot\n"), []byte(""), []byte("db\n"))
+	f.Add([]byte("bundle\n"), []byte("a\nb c\n"), []byte(""))
+	f.Add([]byte("longrun"), []byte(""), []byte("../x\n"))
+	f.Add([]byte("bundle\n"), []byte("\n\n"), []byte("a\x00b"))
+	root := f.TempDir()
+	f.Fuzz(func(t *testing.T, typ, contents, deps []byte) {
+		dir := filepath.Join(root, "rc")
+		os.RemoveAll(dir)
+		files := map[string][]byte{"type": typ, "contents": contents, "dependencies": deps, "up": []byte("true\n")}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for n, b := range files {
+			if err := os.WriteFile(filepath.Join(dir, n), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		os.WriteFile(filepath.Join(dir, "run"), []byte("#!/bin/sh\n"), 0o755)
+		s, err := Load(dir)
+		if err != nil {
+			var le *LoadError
+			if !errors.As(err, &le) || !strings.HasPrefix(err.Error(), "service "+dir) {
+				t.Fatalf("error without the directory: %v", err)
+			}
+			return
+		}
+		for _, d := range s.Depends {
+			if checkName(d) != nil {
+				t.Fatalf("invalid dependency name %q accepted", d)
+			}
+		}
+	})
+}

@@ -26,7 +26,12 @@ printf '#!/bin/sh\nexec sleep 100000\n' >"$svc/idle/run"
 printf 'readiness.settle = "0s"\n' >"$svc/idle/service.toml"
 chmod +x "$svc/idle/run"
 jc create b1 --services "$svc" >/dev/null
-cleanup() { jc stop b1 >/dev/null 2>&1 || :; kill_all_trees; }
+# b0: the same high jail without a user namespace, as a definition made
+# before issue 17 starts (no uid_base: no range, no idmapped mounts).
+jc create b0 --services "$svc" >/dev/null
+sed -i '/^uid_base = /d' "$state/lib/b0/jail.toml"
+grep -q '^uid_base' "$state/lib/b1/jail.toml" || { log "b1 has no uid range"; exit 1; }
+cleanup() { jc stop b1 >/dev/null 2>&1 || :; jc stop b0 >/dev/null 2>&1 || :; kill_all_trees; }
 trap cleanup EXIT
 
 # bwrap composes a root like a jail's: the host's /usr read-only, the
@@ -50,6 +55,9 @@ for ((i = 1; i <= REPS; i++)); do
 	jc stop b1 >/dev/null; t2=$EPOCHREALTIME
 	echo "start $(ms "$t0" "$t1")" >>"$BENCH_TMP/t.dat"
 	echo "stop $(ms "$t1" "$t2")" >>"$BENCH_TMP/t.dat"
+	t0=$EPOCHREALTIME; jc start b0 >/dev/null 2>&1; t1=$EPOCHREALTIME
+	jc stop b0 >/dev/null
+	echo "start-nouserns $(ms "$t0" "$t1")" >>"$BENCH_TMP/t.dat"
 	t0=$EPOCHREALTIME; unshare --pid --fork --mount --uts --ipc --mount-proc tini -- true; t1=$EPOCHREALTIME
 	echo "unshare $(ms "$t0" "$t1")" >>"$BENCH_TMP/t.dat"
 	t0=$EPOCHREALTIME; "${bw[@]}" tini -- true; t1=$EPOCHREALTIME
@@ -69,6 +77,7 @@ done
 log "start/stop: $REPS rounds done"
 col() { awk -v k="$1" '$1 == k { print $2 }' "$BENCH_TMP/t.dat" | stats; }
 read -r s_med s_p90 _ <<<"$(col start)"
+read -r sn_med sn_p90 _ <<<"$(col start-nouserns)"
 read -r p_med p_p90 _ <<<"$(col stop)"
 read -r u_med u_p90 _ <<<"$(col unshare)"
 read -r b_med b_p90 _ <<<"$(col bwrap)"
@@ -124,7 +133,8 @@ interleaved, $REPS rounds, wall time in ms (bash \`\$EPOCHREALTIME\`).
 
 | what | median ms | p90 ms | ratio to unshare+tini |
 |---|---|---|---|
-| jailctl start (to ready) | $s_med | $s_p90 | $(ratio "$s_med" "$u_med") |
+| jailctl start (to ready), high, in its user namespace | $s_med | $s_p90 | $(ratio "$s_med" "$u_med") |
+| jailctl start, the same jail without a user namespace (as before issue 17) | $sn_med | $sn_p90 | $(ratio "$sn_med" "$u_med") |
 | jailctl stop | $p_med | $p_p90 | $(ratio "$p_med" "$u_med") |
 | unshare + tini -- true | $u_med | $u_p90 | 1.00× |
 | bwrap + tini -- true | $b_med | $b_p90 | $(ratio "$b_med" "$u_med") |
@@ -137,6 +147,13 @@ interleaved, $REPS rounds, wall time in ms (bash \`\$EPOCHREALTIME\`).
 
 Target (issue 5): median start-to-ready within 2× of the unshare + tini line,
 same run: $s_med ms against 2 × $u_med ms: $verdict_start.
+
+The first two rows are issue 17's user namespace: the same high jail,
+with and without one, interleaved in the same rounds (the same binaries; the
+second's definition has no \`uid_base\`, as definitions made before issue 17).
+The difference is the uid and gid maps, the trees jailctl prepares for the
+stage (idmapped base and mounts, the writable directories, sent over a
+socket) and the stage's composing from them.
 
 A start runs two Go programs one after the other — jailctl, which builds
 the jail and clones jinit into it, and jinit (the stage that composes the

@@ -80,8 +80,11 @@ a helper process in a test cgroup that binds TCP sockets to 127.0.0.1 with SO_RE
 binds per run in batches of 64, and reports the median batch in ns per operation:
 
 - \`none\`: no program attached anywhere (the helper in a bare cgroup);
-- \`jail\`: a guard attached, the helper in the jail binding the jail's own port: the jail
-  program and the host program both run their full path (map hit, cgroup check);
+- \`jail\`: a guard attached as jailctl attaches it since issue 17 (with the host-private
+  ports' connect and sendmsg programs, which a bind does not run, and the port in
+  \`ip_local_reserved_ports\`), the helper in the jail binding the jail's own port: the jail
+  program (map hit, the privileged-port grant) and the host program both run their full path
+  (map hit, cgroup check);
 - \`host\`: a guard attached, the helper in a sibling cgroup binding an unreserved port: only
   the host program on the cgroup2 root runs (map miss) — what every bind on the host pays per
   jail with reserved ports.

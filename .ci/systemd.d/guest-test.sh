@@ -110,9 +110,11 @@ check "systemctl start jails-collector" systemctl start jails-collector
 mkdir -p /root/lsvc/talk
 printf '#!/bin/sh\nwhile :; do echo hello-from-the-jail; sleep 0.2; done\n' > /root/lsvc/talk/run; chmod +x /root/lsvc/talk/run
 jailctl create talker --services /root/lsvc > /dev/null
-jailctl start talker > /dev/null
-sleep 3
+jailctl start talker
+# The emulated guest is slow: give the collector up to 30 s to find the jail.
+for i in $(seq 30); do grep -rqs hello-from-the-jail /var/log/jails/talker/ && break; sleep 1; done
 check "the sandboxed collector writes the jail's logs" grep -rq hello-from-the-jail /var/log/jails/talker/
+grep -rqs hello-from-the-jail /var/log/jails/talker/ || { ls -laR /var/log/jails/talker; jailctl status talker; journalctl -u jails-collector --no-pager | tail -20; } 2>&1 | sed 's/^/# /'
 check "the sandboxed collector serves metrics" bash -c 'exec 3<>/dev/tcp/127.0.0.1/9750 && printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 && grep -q "^jails_jail_uptime_seconds" <&3'
 echo "# collector address file: $(cat /run/jails/collector.addr 2>&1)"
 for i in $(seq 30); do jailctl stats --json talker | grep -q '"cpu_10s": [0-9]' && break; sleep 1; done

@@ -41,6 +41,15 @@ func (h *Host) Create(r *store.Resolved, svcDir string) error {
 	if r.Def.ID, err = h.Store.NextID(); err != nil {
 		return opError("create", name, err)
 	}
+	if store.UsesUserNS(r.Def.Profile) {
+		base := h.UIDBase
+		if base == 0 {
+			base = store.DefaultUIDBase
+		}
+		if r.Def.UIDBase, err = h.Store.NextUIDBase(base); err != nil {
+			return opError("create", name, err)
+		}
+	}
 	tmp, err := os.MkdirTemp(h.Store.Lib, createPrefix+name+"-")
 	if err != nil {
 		return opError("create", name, err)

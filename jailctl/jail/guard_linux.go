@@ -29,18 +29,19 @@ func checkGuard(r *store.Resolved) error {
 
 // attachGuard attaches the jail's port programs. It runs while jinit's
 // stage starts, before the stage is released.
-func attachGuard(j *kmod.Jail, r *store.Resolved, log hclog.Logger) (guard, error) {
-	if len(r.Ports) == 0 && r.Def.AllowUnreservedPorts {
+func attachGuard(j *kmod.Jail, r *store.Resolved, private []ports.Port, log hclog.Logger) (guard, error) {
+	if len(r.Ports) == 0 && r.Def.AllowUnreservedPorts && len(private) == 0 {
 		return guard{}, nil
 	}
-	g, err := ports.Attach(j.V2, r.Ports, ports.Options{AllowUnreserved: r.Def.AllowUnreservedPorts})
+	opt := ports.Options{AllowUnreserved: r.Def.AllowUnreservedPorts, HostPrivate: private}
+	g, err := ports.Attach(j.V2, r.Ports, opt)
 	switch {
 	case err == nil:
 		return guard{g}, nil
 	case len(r.Ports) > 0:
 		return guard{}, fmt.Errorf("enforce port ownership: %w", err)
 	default:
-		log.Warn("cannot restrict the jail to its own ports", "error", err)
+		log.Warn("cannot restrict the jail's ports", "error", err)
 		return guard{}, nil
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/jailsproject/jails/jailctl/store"
 	"github.com/jailsproject/jails/kmod"
+	"github.com/jailsproject/jails/kmod/ports"
 )
 
 // guard is nothing on NetBSD: the secmodel_jail module enforces the ports
@@ -14,7 +15,7 @@ type guard struct{}
 
 func checkGuard(r *store.Resolved) error { return nil }
 
-func attachGuard(j *kmod.Jail, r *store.Resolved, log hclog.Logger) (guard, error) {
+func attachGuard(j *kmod.Jail, r *store.Resolved, _ []ports.Port, log hclog.Logger) (guard, error) {
 	return guard{}, nil
 }
 

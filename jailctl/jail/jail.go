@@ -18,6 +18,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/jailsproject/jails/jailctl/store"
+	"github.com/jailsproject/jails/kmod/ports"
 )
 
 // Errors a caller can test with errors.Is.
@@ -58,6 +59,12 @@ type Host struct {
 	// Exe is the jailctl binary, run again as each jail's keeper; jinit
 	// is looked for beside it (FindJinit).
 	Exe string
+	// UIDBase is where Create allocates new jails' uid ranges from
+	// (0: store.DefaultUIDBase).
+	UIDBase uint32
+	// HostPrivate are the host ports no jail may connect or send to
+	// (ports.Options.HostPrivate), attached by Start.
+	HostPrivate []ports.Port
 }
 
 // New returns the lifecycle of the jails in st.

@@ -178,7 +178,9 @@ func (h *Host) keep(k *held) error {
 			kmod.Signal(k.pidfd, k.jinitPid, syscall.SIGTERM)
 		}
 	}()
+	stopConsole := watchConsole(h.Store, k.name, h.Log)
 	ws, werr := kmod.WaitJinit(k.pidfd, k.jinitPid, k.sock)
+	stopConsole()
 	stopping := h.Store.Stopping(k.name)
 	reason := exitReason(ws, werr, stopping)
 	if !h.teardown(k, reason) {

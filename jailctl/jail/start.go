@@ -140,7 +140,7 @@ func (l *launched) build(ctx context.Context, h *Host, r *store.Resolved, jinit 
 	if err != nil {
 		return err
 	}
-	if l.guard, err = attachGuard(kernel, r, h.Log); err != nil {
+	if l.guard, err = attachGuard(kernel, r, h.HostPrivate, h.Log); err != nil {
 		return err
 	}
 	l.rt.Phase, l.rt.JinitPid = store.Spawned, l.proc.Pid()
@@ -156,7 +156,7 @@ func jailSpec(st *store.Store, r *store.Resolved, jinit string, noServices, debu
 		Name: name, Hostname: r.Def.HostnameOrName(), Root: r.Def.Root, Writable: st.RWDir(name),
 		Mounts: r.Mounts, NetNone: r.Def.Net == "none", Profile: r.Def.Profile, Jinit: jinit, Mnt: st.MntDir(name),
 		Debug: debug, NoServices: noServices, LogBuffer: r.LogBuffer, LogLineMax: r.LogLineMax,
-		Limits: r.Limits, AllowUnreserved: r.Def.AllowUnreservedPorts,
+		Limits: r.Limits, AllowUnreserved: r.Def.AllowUnreservedPorts, UserNS: r.UserNS(),
 	}
 	byNum := map[uint16]int{}
 	for _, p := range r.Ports {

@@ -34,6 +34,9 @@ type Def struct {
 	Pids                 int64     `toml:"pids,omitempty"`
 	Created              time.Time `toml:"created"`
 	Logs                 LogDef    `toml:"logs,omitempty"`
+	// UIDBase is the first host uid and gid of the jail's private range
+	// (uidrange.go); 0 = no user namespace (the low profile).
+	UIDBase uint32 `toml:"uid_base,omitempty"`
 }
 
 // LogDef is the optional [logs] table: jinit's buffer and line limit, and
@@ -228,6 +231,9 @@ func (d Def) Resolve(file string) (*Resolved, error) {
 	}
 	if err := r.resolveLogs(bad); err != nil {
 		return nil, err
+	}
+	if err := r.resolveUserNS(); err != nil {
+		return nil, bad("uid_base", err)
 	}
 	return r, nil
 }

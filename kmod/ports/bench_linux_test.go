@@ -65,7 +65,10 @@ func benchSetups(b *testing.B, mode string, setups ...string) {
 			dir, port := jail, own
 			if setup != "none" {
 				var err error
-				if g, err = Attach(jail, []Port{{TCP, own}}, Options{}); err != nil {
+				// As jailctl attaches a jail's guard: with the host-private
+				// ports' connect programs and the reservation in
+				// ip_local_reserved_ports (issue 17).
+				if g, err = Attach(jail, []Port{{TCP, own}}, Options{HostPrivate: DefaultHostPrivate}); err != nil {
 					b.Fatal(err)
 				}
 				defer g.Close()

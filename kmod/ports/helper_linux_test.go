@@ -53,6 +53,11 @@ func runHelper(args []string) error {
 		return nil
 	case "bench":
 		return runBench(args[1:])
+	case "connect":
+		for _, spec := range args[1:] {
+			fmt.Println(connectResult(spec))
+		}
+		return nil
 	}
 	return fmt.Errorf("unknown job %q", args[0])
 }
@@ -132,6 +137,36 @@ func bindResult(spec string) string {
 	}
 	defer unix.Close(fd)
 	return errName(unix.Bind(fd, sp.sockaddr()))
+}
+
+// connectResult connects (TCP) or sends one datagram (UDP, unconnected)
+// once and returns "ok" or the errno's name.
+func connectResult(spec string) string {
+	sp, err := parseSpec(spec)
+	if err != nil {
+		return err.Error()
+	}
+	fd, err := sp.socket(false)
+	if err != nil {
+		return "socket: " + err.Error()
+	}
+	defer unix.Close(fd)
+	if sp.stype == unix.SOCK_DGRAM {
+		return errName(unix.Sendto(fd, []byte("x"), 0, sp.sockaddr()))
+	}
+	return errName(unix.Connect(fd, sp.sockaddr()))
+}
+
+// connectIn runs the connect specs in a helper in dir.
+func connectIn(t testing.TB, dir string, specs ...string) []string {
+	t.Helper()
+	cmd, done := helperCmd(t, dir, "connect "+strings.Join(specs, " "))
+	defer done()
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("helper in %s (connect %v): %v", dir, specs, err)
+	}
+	return strings.Fields(string(out))
 }
 
 func errName(err error) string {

@@ -102,6 +102,28 @@ type Options struct {
 	// AllowUnreserved lets the jail bind any port that no other jail
 	// reserved. The default (false) allows only its own ports and port 0.
 	AllowUnreserved bool
+	// HostPrivate are ports no jail may connect or send to, on any
+	// address: the host's own services that must not hear from jails,
+	// the collector's above all (DefaultHostPrivate).
+	HostPrivate []Port
+}
+
+// DefaultHostPrivate is the collector's default listening port
+// (jails-collector and jailctl collector: --listen 127.0.0.1:9750).
+var DefaultHostPrivate = []Port{{Proto: TCP, Num: 9750}}
+
+// ParsePorts parses a comma- or space-separated list of ParsePort forms;
+// "" is the empty list.
+func ParsePorts(s string) ([]Port, error) {
+	var out []Port
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		p, err := ParsePort(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // ConflictError says that a port is already reserved by another jail.

@@ -191,16 +191,13 @@ func TestOtherJailCannotBindReservedPort(t *testing.T) {
 	expect(t, "jail a", ofA, bindIn(t, a, "", ofA...), "ok")
 }
 
-func TestPrivilegedPortNeedsPrivilege(t *testing.T) {
+// The jail's own privileged ports are granted to it (issue 17: a high
+// jail, without CAP_NET_BIND_SERVICE, serves on its port 80); no other
+// privileged port, and nobody else, gains anything.
+func TestPrivilegedPortGrantedToOwner(t *testing.T) {
 	deny := denied(t)
-	low := freeLowPort(t)
-	jail := testCgroup(t)
-	attach(t, jail, []Port{{TCP, low}}, Options{})
-	forms := []string{spec("tcp", "0.0.0.0", low), spec("tcp", "127.0.0.1", low)}
-
-	expect(t, "jail root", forms, bindIn(t, jail, "", forms...), "ok")
-	expect(t, "host root", forms, hostBinds(forms), deny)
-	// Owning the port must not bypass the kernel's privileged-port check.
+	low := freeLowPort(t, 0)
+	other := freeLowPort(t, low)
 	start, err := os.ReadFile("/proc/sys/net/ipv4/ip_unprivileged_port_start")
 	if err != nil {
 		t.Fatal(err)
@@ -208,13 +205,27 @@ func TestPrivilegedPortNeedsPrivilege(t *testing.T) {
 	if n, _ := strconv.Atoi(strings.TrimSpace(string(start))); n <= int(low) {
 		t.Fatalf("ip_unprivileged_port_start=%d makes port %d unprivileged; the test needs the default", n, low)
 	}
-	expect(t, "jail uid 65534", forms, bindIn(t, jail, "65534", forms...), "EACCES")
+	jail, open := testCgroup(t), testCgroup(t)
+	attach(t, jail, []Port{{TCP, low}}, Options{})
+	attach(t, open, nil, Options{AllowUnreserved: true})
+	forms := []string{spec("tcp", "0.0.0.0", low), spec("tcp", "127.0.0.1", low)}
+	others := []string{spec("tcp", "0.0.0.0", other)}
+
+	expect(t, "jail root", forms, bindIn(t, jail, "", forms...), "ok")
+	expect(t, "jail uid 65534", forms, bindIn(t, jail, "65534", forms...), "ok")
+	expect(t, "host root", forms, hostBinds(forms), deny)
+	expect(t, "host uid 65534 (another jail)", forms, bindIn(t, open, "65534", forms...), deny)
+	// An unreserved privileged port keeps the kernel's check.
+	expect(t, "uid 65534 of a jail allowed any port", others, bindIn(t, open, "65534", others...), "EACCES")
 }
 
 // freeLowPort finds a privileged TCP port that nothing uses, from 1023 down.
-func freeLowPort(t *testing.T) uint16 {
+func freeLowPort(t *testing.T, not uint16) uint16 {
 	t.Helper()
 	for p := uint16(1023); p >= 900; p-- {
+		if p == not {
+			continue
+		}
 		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 		if err != nil {
 			t.Fatal(err)

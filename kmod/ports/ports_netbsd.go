@@ -23,3 +23,6 @@ func (g *Guard) Close() error { return nil }
 
 // Supported reports that this package does not enforce ports on NetBSD.
 func Supported() error { return errNetBSD }
+
+// Release does nothing: secmodel_jail's reservations end with the jail.
+func Release() error { return nil }

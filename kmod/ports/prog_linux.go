@@ -17,11 +17,15 @@ const (
 	offProtocol = 36 // __u32 protocol: IPPROTO_UDP, ...
 )
 
-// Program verdicts for cgroup sock_addr programs. 3 (allow and bypass the
-// privileged-port check) is deliberately never used.
+// Program verdicts for cgroup sock_addr programs. verdictGrant (bind hooks
+// only: allow, and bit 1 = BPF_RET_BIND_NO_CAP_NET_BIND_SERVICE) is what
+// the jail program answers for the jail's own ports, and only there: a
+// jail that reserved port 80 binds it without CAP_NET_BIND_SERVICE, and no
+// other port gains anything.
 const (
 	verdictDeny  = 0
 	verdictAllow = 1
+	verdictGrant = 3
 )
 
 // license must be GPL-compatible only for gpl_only helpers; ours are not,
@@ -32,17 +36,25 @@ const license = "Dual BSD/GPL"
 type progKind int
 
 const (
-	// jailProg sits on the jail cgroup: jail sockets may bind own ports only.
+	// jailProg sits on the jail cgroup: jail sockets may bind own ports
+	// (with the privileged-port check waived) and, unless allowOther, only
+	// those.
 	jailProg progKind = iota
 	// hostProg sits on the cgroup2 root: only the jail may bind its ports.
 	hostProg
+	// privateProg sits on the jail cgroup's connect and sendmsg hooks: jail
+	// sockets may not reach the host-private ports (the collector's).
+	privateProg
 )
 
 func (k progKind) String() string {
-	if k == jailProg {
+	switch k {
+	case jailProg:
 		return "jail"
+	case hostProg:
+		return "host"
 	}
-	return "host"
+	return "private"
 }
 
 // kernelFeatures are the optional helpers the programs use when present.
@@ -83,18 +95,23 @@ func haveHelper(fn asm.BuiltinFunc) (bool, error) {
 
 // progParams are the constants baked into one program.
 type progParams struct {
-	kind   progKind
-	ports  *ebpf.Map // hash: u32 proto<<16|port -> u8
-	level  int32     // jail cgroup level, for get_current_ancestor_cgroup_id
-	jailID uint64    // jail cgroup id
-	netns  uint64    // host netns cookie; 0 = enforce in every netns
-	feat   kernelFeatures
+	kind  progKind
+	ports *ebpf.Map // hash: u32 proto<<16|port -> u8 (privateProg: the private ports)
+	// allowOther: the jail program allows ports it does not own
+	// (Options.AllowUnreserved) and only grants its own.
+	allowOther bool
+	// denyErrno is what a denial sets where the kernel can (bpf_set_retval).
+	denyErrno unix.Errno
+	level     int32  // jail cgroup level, for get_current_ancestor_cgroup_id
+	jailID    uint64 // jail cgroup id
+	netns     uint64 // host netns cookie; 0 = enforce in every netns
+	feat      kernelFeatures
 }
 
-// newPortsMap creates the read-only-for-programs, frozen map of own ports.
-func newPortsMap(own []Port) (*ebpf.Map, error) {
+// newPortsMap creates a read-only-for-programs, frozen map of ports.
+func newPortsMap(name string, own []Port) (*ebpf.Map, error) {
 	m, err := ebpf.NewMap(&ebpf.MapSpec{
-		Name:       "jail_ports",
+		Name:       name,
 		Type:       ebpf.Hash,
 		KeySize:    4,
 		ValueSize:  1,
@@ -125,8 +142,12 @@ func portKey(p Port) uint32 {
 
 // loadProgram builds and loads one program for attach type at.
 func loadProgram(p progParams, at ebpf.AttachType) (*ebpf.Program, error) {
+	hook := "_bind"
+	if p.kind == privateProg {
+		hook = "_conn"
+	}
 	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
-		Name:         "jails_" + p.kind.String() + "_bind", // at most 15 bytes
+		Name:         "jails_" + p.kind.String() + hook, // at most 15 bytes
 		Type:         ebpf.CGroupSockAddr,
 		AttachType:   at,
 		Instructions: p.instructions(),
@@ -141,9 +162,10 @@ func loadProgram(p progParams, at ebpf.AttachType) (*ebpf.Program, error) {
 // instructions assembles the program; kmod/linux/README.md has it as C.
 func (p progParams) instructions() asm.Instructions {
 	// Sockets of other protocols (UDP-Lite, ...) have no reservable ports:
-	// the host program lets them pass, the jail program denies them.
+	// the host and private programs let them pass, the jail program
+	// denies them unless it allows other ports.
 	other := "deny"
-	if p.kind == hostProg {
+	if p.kind != jailProg || p.allowOther {
 		other = "allow"
 	}
 	insns := asm.Instructions{
@@ -166,10 +188,13 @@ func (p progParams) instructions() asm.Instructions {
 		asm.Add.Imm(asm.R2, -4),
 		asm.FnMapLookupElem.Call(),
 	}
-	if p.kind == jailProg {
-		insns = append(insns, asm.JNE.Imm(asm.R0, 0, "allow"))
-	} else {
+	switch p.kind {
+	case jailProg:
+		insns = append(insns, asm.JNE.Imm(asm.R0, 0, "grant"), asm.Ja.Label(other))
+	case hostProg:
 		insns = append(insns, p.hostChecks()...)
+	case privateProg:
+		insns = append(insns, asm.JEq.Imm(asm.R0, 0, "allow"), asm.Ja.Label("deny"))
 	}
 	return append(insns, p.verdicts()...)
 }
@@ -195,20 +220,35 @@ func (p progParams) hostChecks() asm.Instructions {
 	)
 }
 
-// verdicts ends the program: "deny" sets EACCES where the kernel can, else
-// the kernel's default EPERM; "allow" lets the normal checks run.
+// verdicts ends the program: "deny" sets denyErrno (EACCES by default)
+// where the kernel can, else the kernel's default EPERM; "allow" lets the
+// normal checks run; "grant" (jail program) also waives the privileged-port
+// check.
 func (p progParams) verdicts() asm.Instructions {
-	insns := asm.Instructions{asm.Mov.Imm(asm.R0, verdictDeny).WithSymbol("deny")}
-	if p.feat.setRetval {
+	errno := p.denyErrno
+	if errno == 0 {
+		errno = unix.EACCES
+	}
+	var insns asm.Instructions
+	switch {
+	case p.kind == jailProg && p.allowOther:
+		// Nothing is denied; the verifier refuses unreachable code.
+	case p.feat.setRetval:
 		insns = asm.Instructions{
-			asm.Mov.Imm(asm.R1, -int32(unix.EACCES)).WithSymbol("deny"),
+			asm.Mov.Imm(asm.R1, -int32(errno)).WithSymbol("deny"),
 			asm.FnSetRetval.Call(),
 			asm.Mov.Imm(asm.R0, verdictDeny),
+			asm.Return(),
 		}
+	default:
+		insns = asm.Instructions{asm.Mov.Imm(asm.R0, verdictDeny).WithSymbol("deny"), asm.Return()}
 	}
-	return append(insns,
-		asm.Return(),
+	insns = append(insns,
 		asm.Mov.Imm(asm.R0, verdictAllow).WithSymbol("allow"),
 		asm.Return(),
 	)
+	if p.kind == jailProg {
+		insns = append(insns, asm.Mov.Imm(asm.R0, verdictGrant).WithSymbol("grant"), asm.Return())
+	}
+	return insns
 }

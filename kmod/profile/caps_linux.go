@@ -35,6 +35,12 @@ const (
 const highSecurebits = secbitNoRoot | secbitNoRootLocked | secbitNoSetuidFixupLocked |
 	secbitKeepCapsLocked | secbitNoCapAmbientRaise | secbitNoCapAmbientRaiseLockd
 
+// highUserNSSecurebits are high's in a user namespace: root's exec keeps
+// what its bounding set (UserNSCaps) allows, so NOROOT is locked off;
+// the rest as highSecurebits.
+const highUserNSSecurebits = secbitNoRootLocked | secbitNoSetuidFixupLocked |
+	secbitKeepCapsLocked | secbitNoCapAmbientRaise | secbitNoCapAmbientRaiseLockd
+
 // capSet is one thread's permitted, effective and inheritable sets.
 type capSet struct{ eff, prm, inh uint64 }
 

@@ -150,6 +150,21 @@ func checkRawSocket(string) syscall.Errno {
 
 func checkPacketSocket(string) syscall.Errno { return socketCheck(unix.AF_PACKET, unix.SOCK_DGRAM, 0) }
 
+// checkVsockSocket and checkAlgSocket: a kernel without the family
+// answers EAFNOSUPPORT, reported as "not in this kernel".
+func checkVsockSocket(string) syscall.Errno {
+	return familyCheck(unix.AF_VSOCK, unix.SOCK_STREAM)
+}
+
+func checkAlgSocket(string) syscall.Errno { return familyCheck(unix.AF_ALG, unix.SOCK_SEQPACKET) }
+
+func familyCheck(domain, typ int) syscall.Errno {
+	if e := socketCheck(domain, typ, 0); e != syscall.EAFNOSUPPORT {
+		return e
+	}
+	return syscall.ENOSYS
+}
+
 func checkNetlinkSocket(string) syscall.Errno {
 	return socketCheck(unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_ROUTE)
 }

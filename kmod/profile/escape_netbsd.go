@@ -31,6 +31,8 @@ var (
 	checkRawSocket      = notOnNetBSD
 	checkPacketSocket   = notOnNetBSD
 	checkNetlinkSocket  = notOnNetBSD
+	checkVsockSocket    = notOnNetBSD
+	checkAlgSocket      = notOnNetBSD
 	checkTCPSocket      = notOnNetBSD
 	checkUnshareUserns  = notOnNetBSD
 	checkCloneUserns    = notOnNetBSD

@@ -96,6 +96,12 @@ var filterCases = []struct {
 	{c("socket", unix.AF_INET, unix.SOCK_DGRAM, unix.IPPROTO_ICMP), [3]uint32{actAllow, actAllow, actAllow}},
 	{c("socket", unix.AF_NETLINK, unix.SOCK_RAW), [3]uint32{actAllow, actAllow, actAllow}},
 	{c("socket", unix.AF_UNIX, unix.SOCK_STREAM), [3]uint32{actAllow, actAllow, actAllow}},
+	{c("socket", unix.AF_INET6, unix.SOCK_DGRAM), [3]uint32{actAllow, actAllow, actAllow}},
+	// Families a network namespace does not confine (issue 17).
+	{c("socket", unix.AF_VSOCK, unix.SOCK_STREAM), [3]uint32{actAllow, actEPERM, actEPERM}},
+	{c("socket", unix.AF_ALG, unix.SOCK_SEQPACKET), [3]uint32{actAllow, actEPERM, actEPERM}},
+	{c("socket", unix.AF_BLUETOOTH, unix.SOCK_RAW), [3]uint32{actAllow, actEPERM, actEPERM}},
+	{c("socket", unix.AF_MAX+1, unix.SOCK_STREAM), [3]uint32{actAllow, actEPERM, actEPERM}},
 	{c("mknodat", 0, 0, unix.S_IFCHR|0o600), [3]uint32{actAllow, actEPERM, actEPERM}},
 	{c("mknodat", 0, 0, unix.S_IFBLK|0o600), [3]uint32{actAllow, actEPERM, actEPERM}},
 	{c("mknodat", 0, 0, unix.S_IFIFO|0o600), [3]uint32{actAllow, actAllow, actAllow}},

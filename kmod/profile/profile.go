@@ -68,6 +68,10 @@ type Options struct {
 	// can start services as other users and signal them; the services
 	// still get exactly the profile. Lower profiles keep their own set.
 	Supervisor bool
+	// UserNS: the jail runs in a user namespace of its own, where
+	// capabilities act only on its own uids, gids and processes. high
+	// then leaves a jailed root UserNSCaps instead of nothing.
+	UserNS bool
 }
 
 // SupervisorCaps are the capabilities jinit keeps with Supervisor.
@@ -75,6 +79,15 @@ type Options struct {
 // and executes files owned by root (service directories, its own state) and
 // hands services pipes, none of which needs them.
 var SupervisorCaps = []string{"SETUID", "SETGID", "KILL"}
+
+// UserNSCaps are what a jailed root keeps under high in a user namespace
+// (Options.UserNS): change the owners and modes of, and override the
+// permissions of, files its range owns (or that its idmapped mounts show
+// as owned by its uids), become its own users and signal its own
+// processes. To the host it stays an unprivileged uid, so stock daemons
+// (a root master that chowns its directories and becomes www-data) run
+// under high without any power over the host.
+var UserNSCaps = []string{"CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID"}
 
 // Row is one line of the documented profile table.
 type Row struct {
@@ -136,6 +149,9 @@ var rules = []rule{
 	{op: "chroot", from: Medium, caps: []string{"SYS_CHROOT"}, syscalls: []string{"chroot"}},
 	{op: "raw and packet sockets (netlink stays allowed)", from: Medium, caps: []string{"NET_RAW"},
 		syscalls: []string{"socket(AF_PACKET)", "socket(AF_INET*,SOCK_RAW|SOCK_PACKET)"}},
+	{op: "sockets of families a network namespace does not confine (AF_VSOCK shares the host's " +
+		"port space; Bluetooth, AF_ALG, ...): only unix, inet, inet6 and netlink", from: Medium,
+		syscalls: []string{"socket(not AF_UNIX|AF_INET|AF_INET6|AF_NETLINK)"}},
 	{op: "host network configuration (interfaces, routes, firewall; the jail shares the host netns)",
 		from: Medium, caps: []string{"NET_ADMIN"}, note: "no syscall to filter: netlink/ioctl check the capability"},
 	{op: "eBPF programs and maps", from: Medium, caps: []string{"BPF"}, syscalls: []string{"bpf"}},

@@ -34,6 +34,10 @@ func supervisorMask() uint64 {
 //     CAP_SETUID, CAP_SETGID and CAP_KILL stay permitted and effective in
 //     this process only, so a service jinit starts, as root or not, ends
 //     with no capability in any set.
+//   - high with UserNS: the same, except that the bounding, permitted and
+//     effective sets are UserNSCaps and NOROOT is locked off: a root
+//     service keeps those (over the jail's own namespace only), a
+//     non-root one nothing.
 //
 // On error the process is left partly restricted and must neither exec
 // nor carry on.
@@ -74,12 +78,20 @@ func Apply(p Profile, opt Options) error {
 }
 
 func applyHigh(opt Options, last int, cur capSet) error {
-	var keep uint64
+	var keep, bounding uint64
+	bits := uintptr(highSecurebits)
 	if opt.Supervisor {
 		keep = supervisorMask()
-		if cur.prm&keep != keep {
-			return fmt.Errorf("supervisor capabilities %#x not permitted (have %#x)", keep, cur.prm)
+	}
+	if opt.UserNS {
+		ns, err := CapMask(UserNSCaps)
+		if err != nil {
+			return err
 		}
+		keep, bounding, bits = ns, ns, highUserNSSecurebits
+	}
+	if cur.prm&keep != keep {
+		return fmt.Errorf("capabilities %#x to keep are not permitted (have %#x)", keep, cur.prm)
 	}
 	if err := prctlAll("set no_new_privs", unix.PR_SET_NO_NEW_PRIVS, 1, 0); err != nil {
 		return err
@@ -90,12 +102,12 @@ func applyHigh(opt Options, last int, cur capSet) error {
 	if err := setCaps(capSet{eff: cur.eff, prm: cur.prm}); err != nil {
 		return err
 	}
-	if err := dropBounding(0, last); err != nil {
+	if err := dropBounding(bounding, last); err != nil {
 		return err
 	}
 	// Securebits need CAP_SETPCAP effective: still there, only the
 	// bounding set has lost it.
-	if err := prctlAll("set securebits", unix.PR_SET_SECUREBITS, highSecurebits, 0); err != nil {
+	if err := prctlAll("set securebits", unix.PR_SET_SECUREBITS, bits, 0); err != nil {
 		return err
 	}
 	return setCaps(capSet{eff: keep, prm: keep})

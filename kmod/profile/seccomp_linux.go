@@ -127,6 +127,8 @@ func condition(sys, cond string) (condGen, error) {
 		}, nil
 	case cond == "AF_INET*,SOCK_RAW|SOCK_PACKET" && sys == "socket":
 		return rawInet, nil
+	case cond == "not "+confinedFamilies && sys == "socket":
+		return unconfinedFamily, nil
 	case cond == "S_IFCHR|S_IFBLK" && (sys == "mknod" || sys == "mknodat"):
 		arg := 1
 		if sys == "mknodat" {
@@ -155,6 +157,27 @@ func rawInet(a *asm, hit string) {
 	a.jump(bpfJeqK, unix.SOCK_RAW, hit, "")
 	a.jump(bpfJeqK, unix.SOCK_PACKET, hit, "")
 	a.label(out)
+}
+
+// confinedFamilies are the address families whose sockets a network
+// namespace confines (or that never leave the host's kernel: unix sockets
+// live in the file system or the network namespace's abstract space).
+const confinedFamilies = "AF_UNIX|AF_INET|AF_INET6|AF_NETLINK"
+
+// unconfinedFamily denies socket() of every other family: AF_VSOCK shares
+// the host's port space with the hypervisor whatever the namespace, and
+// Bluetooth, X.25, AX.25, IEEE 802.15.4, AF_ALG and the rest are either
+// bound to the host's network namespace or are host kernel surface no
+// service of a jail needs. An allow list, so a family added to a future
+// kernel is denied until it is looked at.
+func unconfinedFamily(a *asm, hit string) {
+	ok := a.fresh()
+	a.emit(bpfLdAbsW, offArgLow(0))
+	a.jump(bpfJeqK, unix.AF_UNIX, ok, "")
+	a.jump(bpfJeqK, unix.AF_INET, ok, "")
+	a.jump(bpfJeqK, unix.AF_INET6, ok, "")
+	a.jump(bpfJeqK, unix.AF_NETLINK, ok, hit)
+	a.label(ok)
 }
 
 // entry is one denied syscall of a profile.

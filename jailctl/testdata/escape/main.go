@@ -44,7 +44,7 @@ type Report struct {
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: escape root|user|bind|status|cgmove|chroot ..."))
+		fail(errors.New("usage: escape root|user|bind|connect|status|cgmove|chroot ..."))
 	}
 	var err error
 	switch os.Args[1] {
@@ -56,6 +56,20 @@ func main() {
 			res[spec] = bindSpec(spec)
 		}
 		err = emit(res)
+	case "connect":
+		res := map[string]string{}
+		for _, spec := range os.Args[2:] {
+			res[spec] = connectSpec(spec)
+		}
+		err = emit(res)
+	case "inotify-hold":
+		err = inotifyHold()
+	case "inotify-one":
+		fd, ierr := unix.InotifyInit1(unix.IN_CLOEXEC)
+		if ierr == nil {
+			unix.Close(fd)
+		}
+		fmt.Println(errWord(ierr))
 	case "status":
 		var st profile.Status
 		if st, err = profile.ReadStatus(0); err == nil {
@@ -115,6 +129,9 @@ func errWord(err error) string {
 type ports struct {
 	hostPid, own, priv, other, free int
 	otherJail                       string
+	otherEph, private               int    // another jail's port in the ephemeral range; a host-private port
+	strays                          string // DEV:INO,... of descriptors the jail's starter leaked
+	abstract                        string // a host abstract unix socket that records SO_PEERCRED
 }
 
 func runChecks(role string, args []string) error {
@@ -126,6 +143,10 @@ func runChecks(role string, args []string) error {
 	fs.IntVar(&p.other, "other", 0, "a TCP port another jail reserved")
 	fs.IntVar(&p.free, "free", 0, "a TCP port nobody reserved")
 	fs.StringVar(&p.otherJail, "other-jail", "", "the jail that reserved -other")
+	fs.IntVar(&p.otherEph, "other-eph", 0, "a port of the ephemeral range another jail reserved")
+	fs.IntVar(&p.private, "private", 0, "a host-private TCP port, listening on 127.0.0.1")
+	fs.StringVar(&p.strays, "strays", "", "DEV:INO,... of the starter's leaked descriptors")
+	fs.StringVar(&p.abstract, "abstract", "", "a host abstract socket to connect to")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -172,6 +193,12 @@ func rootChecks(r *Report, p ports) error {
 	r.Results["bind_other"] = bindSpec("tcp4:" + strconv.Itoa(p.other))
 	r.Results["bind_unreserved"] = bindSpec("tcp4:" + strconv.Itoa(p.free))
 	r.Results["bind_priv_root"] = bindSpec("tcp4:" + strconv.Itoa(p.priv))
+	r.Results["autobind_other"] = autobindIn(p.otherEph)
+	r.Results["connect_private"] = connectSpec("tcp4:" + strconv.Itoa(p.private))
+	r.Results["stray_fds"] = strayFDs(r, "stray_fds", p.strays)
+	r.Results["host_tty"] = hostTerminal(r)
+	r.Results["uid_map"] = uidMap()
+	r.Results["abstract_root"] = connectAbstract(p.abstract)
 	return nil
 }
 
@@ -180,6 +207,8 @@ func userChecks(r *Report, p ports) {
 	r.Results["bind_priv_user"] = bindSpec("tcp4:" + strconv.Itoa(p.priv))
 	r.Results["setuid_exec"] = execCopy(r, "setuid_exec", "escape-suid")
 	r.Results["fcap_exec"] = execCopy(r, "fcap_exec", "escape-fcap")
+	r.Results["stray_fds_user"] = strayFDs(r, "stray_fds_user", p.strays)
+	r.Results["abstract_user"] = connectAbstract(p.abstract)
 }
 
 // execCopy runs a privileged copy of this program beside it (setuid-root,
@@ -419,8 +448,17 @@ func runCgroupMove(args []string) error {
 	res := childResult{}
 	mnt, err := cgroupMount("cgroup2")
 	if err != nil {
-		res.Result = "no cgroupfs"
-		return emit(res)
+		// Where the jail may mount (low keeps CAP_SYS_ADMIN), mount one.
+		dir, derr := os.MkdirTemp("/tmp", "cg2-")
+		if derr != nil {
+			return derr
+		}
+		if unix.Mount("none", dir, "cgroup2", 0, "") != nil {
+			res.Result = "no cgroupfs"
+			return emit(res)
+		}
+		defer unix.Unmount(dir, unix.MNT_DETACH)
+		mnt = dir
 	}
 	b, err := os.ReadFile("/proc/self/cgroup")
 	if err != nil {
@@ -432,7 +470,14 @@ func runCgroupMove(args []string) error {
 			own = p
 		}
 	}
-	if own == "" || own == "/" {
+	if own == "/" {
+		// A cgroup namespace rooted at the jail's cgroup: nothing above
+		// or beside it exists for the jail.
+		res.Result = "contained"
+		res.Detail = "cgroup namespace: the jail's cgroup is its /"
+		return emit(res)
+	}
+	if own == "" {
 		res.Result = "no cgroup2 path"
 		return emit(res)
 	}
