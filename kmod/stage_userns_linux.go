@@ -157,6 +157,13 @@ func attachTree(fd int, name string) error {
 		return fmt.Errorf("attach /%s: %w", name, err)
 	}
 	unix.Close(fd)
+	// A clone of a shared mount (systemd makes every host mount shared)
+	// joins its peer group: made private, as bindFD does, nothing mounted
+	// on either side propagates to the other (the profile refuses to
+	// confine a jail with a shared mount; found by the systemd VM test).
+	if err := unix.Mount("", name, "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("make /%s private: %w", name, err)
+	}
 	return nil
 }
 
