@@ -251,6 +251,27 @@ func TestWorkloadDebianRunit(t *testing.T) {
 	})
 }
 
+// TestWorkloadDebianDbus: Debian's dbus runit directory (with its log/
+// service) runs unchanged and answers on the system bus. Under medium:
+// under high, dbus-daemon's own capability drop needs CAP_SETPCAP, which
+// high takes away (docs/WORKLOADS.md).
+func TestWorkloadDebianDbus(t *testing.T) {
+	h := newHost(t)
+	enabled := t.TempDir()
+	if err := os.Symlink("/etc/sv/dbus", filepath.Join(enabled, "dbus")); err != nil {
+		t.Fatal(err)
+	}
+	h.must("create", "db", "--profile", "medium", "--services", enabled, "--mount", policyOverride(t))
+	h.must("start", "db")
+	if st := h.inJail("db", "sv status dbus"); !strings.HasPrefix(st, "run: dbus") || !strings.Contains(st, "run: log") {
+		t.Fatalf("sv status dbus: %s", st)
+	}
+	out := h.inJail("db", "dbus-send --system --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.ListNames")
+	if !strings.Contains(out, `string "org.freedesktop.DBus"`) {
+		t.Fatalf("dbus-send ListNames: %s", out)
+	}
+}
+
 // TestWorkloadS6Tools: s6-svc, s6-svstat and s6-svwait work against jinit
 // on an s6-style directory inside a jail.
 func TestWorkloadS6Tools(t *testing.T) {
