@@ -46,15 +46,17 @@ func Install(src, dst string) error {
 		if !fi.IsDir() {
 			continue // Scan skips plain files too
 		}
-		if err := copyTree(from, filepath.Join(dst, name)); err != nil {
+		if err := CopyTree(from, filepath.Join(dst, name)); err != nil {
 			return fmt.Errorf("install service %s: %w", name, err)
 		}
 	}
 	return nil
 }
 
-// copyTree copies a directory tree without following symlinks below it.
-func copyTree(src, dst string) error {
+// CopyTree copies a directory tree without following symlinks below it
+// (they are copied as symlinks); devices, sockets and FIFOs are skipped,
+// and what is in the way at dst is replaced.
+func CopyTree(src, dst string) error {
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -73,6 +75,7 @@ func copyTree(src, dst string) error {
 			if err != nil {
 				return err
 			}
+			os.Remove(out)
 			return os.Symlink(t, out)
 		case mode.IsRegular():
 			return copyFile(p, out, mode.Perm())
@@ -87,6 +90,7 @@ func copyFile(src, dst string, mode fs.FileMode) error {
 		return err
 	}
 	defer in.Close()
+	os.Remove(dst)
 	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return err

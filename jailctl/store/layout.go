@@ -3,7 +3,6 @@ package store
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -82,7 +81,7 @@ func (s *Store) Materialise(r *Resolved, svcDir string) error {
 		return err
 	}
 	if r.Def.Root != "" {
-		if err := copyTree(filepath.Join(r.Def.Root, "etc"), filepath.Join(rw, "etc")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := services.CopyTree(filepath.Join(r.Def.Root, "etc"), filepath.Join(rw, "etc")); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("copy the root's /etc: %w", err)
 		}
 	}
@@ -129,54 +128,6 @@ func seedEtc(etc, hostname string, overwrite bool) error {
 		os.WriteFile(filepath.Join(etc, "resolv.conf"), b, 0o644)
 	}
 	return nil
-}
-
-// copyTree copies a directory tree without following symlinks (they are
-// copied as symlinks); devices, sockets and FIFOs are skipped.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		out := filepath.Join(dst, rel)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(out, info.Mode().Perm()|0o700)
-		case info.Mode()&fs.ModeSymlink != 0:
-			t, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			os.Remove(out)
-			return os.Symlink(t, out)
-		case info.Mode().IsRegular():
-			return copyFile(p, out, info.Mode().Perm())
-		}
-		return nil
-	})
-}
-
-func copyFile(src, dst string, mode os.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	os.Remove(dst)
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_EXCL, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // MustExist checks the name and that the jail is defined.
