@@ -1,28 +1,7 @@
 package services
 
-import (
-	"os"
-	"path/filepath"
-	"syscall"
+import "golang.org/x/sys/unix"
 
-	"golang.org/x/sys/unix"
-)
-
-// lockSupervise creates supervise/lock and locks it both ways (flock and
-// an open-file-description record lock, Linux 3.15): the lock is what s6 tools test.
-func lockSupervise(dir string) (*os.File, error) {
-	f, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		f.Close()
-		return nil, err
-	}
-	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0}
-	if err := unix.FcntlFlock(f.Fd(), unix.F_OFD_SETLK, &lk); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
-}
+// recordLock is an open-file-description lock (Linux 3.15): it belongs to
+// the open file, not to jinit's process, as s6-supervise's does.
+const recordLock = unix.F_OFD_SETLK
