@@ -18,20 +18,7 @@ func TestReservedPortsNeverAllocated(t *testing.T) {
 	if _, err := os.Stat(reservedSysctl); err != nil {
 		t.Skip("kernel lacks net.ipv4.ip_local_reserved_ports")
 	}
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	ln := acceptingListener(t)
 	dst := ln.Addr().(*net.TCPAddr).AddrPort()
 	r := freeEphemeralPort(t)
 	before := readReserved(t)
@@ -163,20 +150,7 @@ func TestHostPrivatePortsRefused(t *testing.T) {
 	} else if !feat.setRetval {
 		deny = "EPERM"
 	}
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	ln := acceptingListener(t)
 	p := uint16(ln.Addr().(*net.TCPAddr).Port)
 	jail, other := testCgroup(t), testCgroup(t)
 	attach(t, jail, nil, Options{AllowUnreserved: true, HostPrivate: []Port{{TCP, p}, {UDP, p}}})
@@ -219,4 +193,25 @@ func FuzzRanges(f *testing.F) {
 			}
 		}
 	})
+}
+
+// acceptingListener is a loopback TCP listener that accepts and closes
+// every connection until the test ends.
+func acceptingListener(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	return ln
 }
