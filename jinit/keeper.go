@@ -4,6 +4,7 @@ import (
 	"os"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/jailsproject/jails/kmod"
@@ -23,6 +24,9 @@ var keeper atomic.Pointer[os.File]
 // (Capture.Abandon).
 func watchKeeper(fd int, log hclog.Logger, abandon func()) {
 	syscall.CloseOnExec(fd)
+	// Non-blocking, so that the socket is a pollable file whose writes can
+	// time out (exit); exec passes descriptors blocking.
+	syscall.SetNonblock(fd, true)
 	f := os.NewFile(uintptr(fd), "keeper")
 	keeper.Store(f)
 	var b [1]byte
@@ -38,9 +42,11 @@ func watchKeeper(fd int, log hclog.Logger, abandon func()) {
 }
 
 // exit tells the keeper jinit's exit status, where the kernel would not
-// tell it (kmod.WaitJinit), and exits.
+// tell it (kmod.WaitJinit), and exits. The word never holds the exit up:
+// a full socket (anything that holds its end can fill it) gets none.
 func exit(code int) {
 	if f := keeper.Load(); f != nil {
+		f.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 		f.Write(kmod.KeeperWord(code))
 	}
 	os.Exit(code)

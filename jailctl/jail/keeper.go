@@ -115,6 +115,9 @@ func (k *held) close() {
 // for its orderly shutdown. It acts only on the incarnation of the jail it
 // was started for.
 func (h *Host) Keep(a Adoption) error {
+	// Non-blocking, so that the socket is a pollable file whose reads can
+	// time out (exec passes descriptors blocking).
+	syscall.SetNonblock(keeperSockFD, true)
 	k := &held{name: a.Name, incarnation: a.Incarnation, jinitPid: a.JinitPid,
 		pidfd: os.NewFile(keeperPidFD, "pidfd"), sock: os.NewFile(keeperSockFD, "keeper-socket")}
 	for i := range a.Links {

@@ -193,9 +193,12 @@ func listenControl(path string) (*os.File, error) {
 	return f, nil
 }
 
-// socketPair makes the keeper socket: jinit's end and the keeper's.
+// socketPair makes the keeper socket: jinit's end and the keeper's. Each
+// side makes its end non-blocking again once it has it (exec passes
+// descriptors blocking), so that neither side's read or write can hang on
+// the other (kmod.ReadKeeperWord and jinit's last word use deadlines).
 func socketPair() (*os.File, *os.File, error) {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK, 0)
 	if err != nil {
 		return nil, nil, err
 	}
