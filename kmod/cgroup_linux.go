@@ -3,15 +3,16 @@ package kmod
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/jailsproject/jails/kmod/mountinfo"
-	"github.com/jailsproject/jails/kmod/ports"
 	"golang.org/x/sys/unix"
 )
 
@@ -286,17 +287,41 @@ func writeFile(path, v string) error {
 // AddProc moves pid into the v1 hierarchies (the v2 placement happens at
 // clone time through CLONE_INTO_CGROUP).
 func (cg *Cgroup) AddProc(pid int) error {
-	seen := map[string]bool{}
-	for c, dir := range cg.V1 {
-		if seen[dir] {
-			continue
-		}
-		seen[dir] = true
-		if err := writeFile(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(pid)); err != nil {
+	for _, c := range cg.v1Dirs() {
+		if err := writeFile(filepath.Join(cg.V1[c], "cgroup.procs"), strconv.Itoa(pid)); err != nil {
 			return fmt.Errorf("join %s cgroup: %w", c, err)
 		}
 	}
 	return nil
+}
+
+// EnterV1 moves the calling OS thread, which must be locked to its
+// goroutine and never serve another, into the v1 hierarchies, so that
+// what it forks is born there. Moving a process means taking the
+// kernel's global threadgroup lock for writing, an RCU grace period (a
+// few milliseconds) on every start; a thread moving itself through the
+// "tasks" file does not take it (cgroup_procs_write_start).
+func (cg *Cgroup) EnterV1() error {
+	for _, c := range cg.v1Dirs() {
+		if err := writeFile(filepath.Join(cg.V1[c], "tasks"), "0"); err != nil {
+			return fmt.Errorf("join %s cgroup: %w", c, err)
+		}
+	}
+	return nil
+}
+
+// v1Dirs are the controllers of distinct v1 directories (co-mounted
+// controllers share one), in a fixed order.
+func (cg *Cgroup) v1Dirs() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range slices.Sorted(maps.Keys(cg.V1)) {
+		if !seen[cg.V1[c]] {
+			seen[cg.V1[c]] = true
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Procs lists the processes of the jail (v2, recursively).
@@ -357,10 +382,6 @@ func (cg *Cgroup) Destroy() error {
 			continue
 		}
 		os.Remove(filepath.Dir(d)) // the group: only succeeds when empty
-	}
-	// The jail's port reservations are keyed on its cgroup (kmod/ports).
-	if err := ports.Release(); err != nil {
-		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

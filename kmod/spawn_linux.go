@@ -63,7 +63,11 @@ func (j *Jail) Spawn(spec Spec, o SpawnOptions) (*Process, error) {
 	cmd := func(intoCgroup int) *exec.Cmd {
 		c := exec.Command("/proc/self/fd/"+strconv.Itoa(stageExeFD), StageArg, spec.Name)
 		c.Args[0] = "jinit"
-		c.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+		// One P: the Go runtime then starts fewer threads, and Apply stops
+		// every thread once per capability it drops (about 40 times in a
+		// user namespace, whose bounding set starts full). jinit mostly
+		// waits; the stage clears the environment before any service.
+		c.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "GOMAXPROCS=1"}
 		c.Stdin, c.Stdout, c.Stderr = nil, o.Console, o.Console
 		c.ExtraFiles = append(pipes.stageFiles(o.Control), exe, o.Keeper)
 		c.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Setsid: true, PidFD: &pidfd}
@@ -84,20 +88,17 @@ func (j *Jail) Spawn(spec Spec, o SpawnOptions) (*Process, error) {
 	defer unix.Close(cgfd)
 	p := &Process{pipes: pipes}
 	p.Cmd = cmd(cgfd)
-	err = forkStage(spec, p.Cmd)
+	err = forkStage(spec, cg, p.Cmd)
 	if err != nil && cloneIntoUnsupported(err) {
 		// Kernels or seccomp policies without clone3 / CLONE_INTO_CGROUP:
 		// start outside and move it in before it is released.
 		p.Cmd = cmd(-1)
-		if err = forkStage(spec, p.Cmd); err == nil {
+		if err = forkStage(spec, cg, p.Cmd); err == nil {
 			err = writeFile(filepath.Join(cg.V2, "cgroup.procs"), strconv.Itoa(p.Cmd.Process.Pid))
 		}
 	}
 	if err == nil && pidfd < 0 {
 		err = errors.New("the kernel gave no pidfd (Linux 5.3 or later is needed)")
-	}
-	if err == nil {
-		err = cg.AddProc(p.Cmd.Process.Pid)
 	}
 	if err == nil && spec.UserNS != nil {
 		pipes.pass, err = prepareUserNS(&spec, p.Cmd.Process.Pid)
@@ -120,16 +121,21 @@ func (j *Jail) Spawn(spec Spec, o SpawnOptions) (*Process, error) {
 }
 
 // forkStage starts the stage from an OS thread of its own, which ends
-// with the fork: the thread's bounding set is narrowed to what the stage
-// and the jail will use (each capability left costs Apply a stop of every
+// with the fork: the thread joins the jail's v1 cgroups (EnterV1: the
+// stage is born in every hierarchy), its bounding set is narrowed to what
+// the stage and the jail will use (each capability left costs Apply a stop of every
 // thread), and for a user namespace its effective uid becomes the range's
 // (asRangeOwner). Neither may leak into anything else this process execs
 // later — the jail's keeper, which must read a foreign zombie's exit code
 // (CAP_SYS_PTRACE), above all.
-func forkStage(spec Spec, cmd *exec.Cmd) error {
+func forkStage(spec Spec, cg *Cgroup, cmd *exec.Cmd) error {
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread exits with this goroutine
+		if err := cg.EnterV1(); err != nil {
+			errc <- err
+			return
+		}
 		if prof, err := profile.Parse(spec.Profile); err == nil {
 			profile.NarrowStageBounding(prof)
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/jailsproject/jails/jailctl/store"
+	"github.com/jailsproject/jails/kmod"
 	"github.com/jailsproject/jails/kmod/ports"
 )
 
@@ -168,4 +169,16 @@ func (h *Host) Inspect(name string) (*Info, error) {
 	}
 	in.Last = h.Store.ReadLast(name)
 	return in, nil
+}
+
+// destroyKernel removes the jail's kernel state, then the port
+// reservations of every jail whose cgroup is gone (kmod/ports keys them
+// on the cgroup; kmod itself stays free of the eBPF code, which jinit
+// links and should not carry).
+func destroyKernel(j *kmod.Jail, log hclog.Logger) error {
+	err := j.Destroy(log)
+	if rerr := ports.Release(); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	return err
 }

@@ -86,6 +86,9 @@ func (l *launched) startKeeper(h *Host) (*exec.Cmd, error) {
 	cmd.Stdout, cmd.Stderr = l.console, l.console
 	cmd.ExtraFiles = append([]*os.File{l.proc.PidFD, l.keeperEnd, kernel}, links...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	// A keeper waits: one P is all it uses, and each further one costs
+	// the host threads and memory for as long as the jail runs.
+	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start keeper: %w", err)
 	}
@@ -201,7 +204,7 @@ func (h *Host) keep(k *held) error {
 // which it then leaves alone.
 func (h *Host) teardown(k *held, reason string) bool {
 	kmod.Signal(k.pidfd, k.jinitPid, syscall.SIGKILL)
-	err := k.kernel.Destroy(h.Log)
+	err := destroyKernel(k.kernel, h.Log)
 	k.close() // detaches the port programs
 	if errors.Is(err, kmod.ErrOtherIncarnation) {
 		h.Log.Warn("the jail was started again meanwhile: leaving it alone", "jail", k.name)

@@ -45,7 +45,7 @@ func (h *Host) removeDead(name string, rt *store.Runtime) error {
 		}
 	}
 	if rt.Kernel != nil {
-		if err := rt.Kernel.Destroy(h.Log); err != nil && !errors.Is(err, kmod.ErrOtherIncarnation) {
+		if err := destroyKernel(rt.Kernel, h.Log); err != nil && !errors.Is(err, kmod.ErrOtherIncarnation) {
 			return fmt.Errorf("clean up jail %s: %w", name, err)
 		}
 	}
@@ -76,7 +76,7 @@ func (h *Host) recoverLost(name string, why error) error {
 		syscall.Kill(k.pid, syscall.SIGKILL) // holds nothing any more
 	}
 	for _, k := range kernels {
-		if err := k.Destroy(h.Log); err != nil {
+		if err := destroyKernel(k, h.Log); err != nil {
 			return fmt.Errorf("clean up jail %s: %w", name, err)
 		}
 	}

@@ -130,17 +130,19 @@ func (l *launched) build(ctx context.Context, h *Host, r *store.Resolved, jinit 
 	if err := kernel.Create(spec, h.Log); err != nil {
 		return err
 	}
-	jinitEnd, keeperEnd, err := socketPair()
-	if err != nil {
-		return fmt.Errorf("create keeper socket: %w", err)
+	// The port programs load (the verifier: milliseconds) while the stage
+	// starts; both only need the cgroup.
+	guarded := make(chan error, 1)
+	go func() {
+		var err error
+		l.guard, err = attachGuard(kernel, r, h.HostPrivate, h.Log)
+		guarded <- err
+	}()
+	err = l.spawn(kernel, spec, control)
+	if gerr := <-guarded; err == nil {
+		err = gerr
 	}
-	l.keeperEnd = keeperEnd
-	l.proc, err = kernel.Spawn(spec, kmod.SpawnOptions{Control: control, Console: l.console, Keeper: jinitEnd})
-	jinitEnd.Close()
 	if err != nil {
-		return err
-	}
-	if l.guard, err = attachGuard(kernel, r, h.HostPrivate, h.Log); err != nil {
 		return err
 	}
 	l.rt.Phase, l.rt.JinitPid = store.Spawned, l.proc.Pid()
@@ -148,6 +150,18 @@ func (l *launched) build(ctx context.Context, h *Host, r *store.Resolved, jinit 
 		return err
 	}
 	return l.proc.Release(spec)
+}
+
+// spawn clones jinit into the jail with its end of the keeper socket.
+func (l *launched) spawn(kernel *kmod.Jail, spec kmod.Spec, control *os.File) error {
+	jinitEnd, keeperEnd, err := socketPair()
+	if err != nil {
+		return fmt.Errorf("create keeper socket: %w", err)
+	}
+	l.keeperEnd = keeperEnd
+	l.proc, err = kernel.Spawn(spec, kmod.SpawnOptions{Control: control, Console: l.console, Keeper: jinitEnd})
+	jinitEnd.Close()
+	return err
 }
 
 func jailSpec(st *store.Store, r *store.Resolved, jinit string, noServices, debug bool) kmod.Spec {
@@ -218,7 +232,7 @@ func (l *launched) abandon(h *Host) {
 		l.proc.Cmd.Wait()
 	}
 	if l.kernel != nil {
-		if err := l.kernel.Destroy(h.Log); err != nil && !errors.Is(err, kmod.ErrOtherIncarnation) {
+		if err := destroyKernel(l.kernel, h.Log); err != nil && !errors.Is(err, kmod.ErrOtherIncarnation) {
 			h.Log.Error("remove the jail's kernel state", "jail", l.name, "error", err)
 		}
 	}
