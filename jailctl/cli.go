@@ -257,7 +257,6 @@ func init() {
 		"list": cmdList, "status": cmdStatus, "svc": cmdSvc,
 		"exec": cmdExec, "attach": cmdAttach, "apply": cmdApply,
 		"logs": cmdLogs, "collector": cmdCollector, "stats": cmdStats,
-		jail.KeeperCommand: cmdKeeper,
 	}
 }
 

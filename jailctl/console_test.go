@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,21 +10,15 @@ import (
 	"github.com/jailsproject/jails/jailctl/jail"
 )
 
-// A running jail's keeper bounds its console.log by the jail's [logs]
-// settings.
+// A kept jail's keeper (`jailctl run`) bounds its console.log by the
+// jail's [logs] settings while it runs.
 func TestConsoleLogBounded(t *testing.T) {
 	h := newHost(t)
 	svc := t.TempDir()
 	service(t, svc, "idle", "exec sleep 100000", "")
 	h.must("create", "con", "--services", svc)
-	def := filepath.Join(h.state, "lib", "con", "jail.toml")
-	f, err := os.OpenFile(def, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprintf(f, "\n[logs]\nrotate_size = '4K'\nkeep = 2\n")
-	f.Close()
-	h.must("start", "con")
+	h.addLogs("con", "rotate_size = '4K'\nkeep = 2")
+	h.runKept("con")
 	console := filepath.Join(h.state, "log", "con", "console.log")
 	w, err := os.OpenFile(console, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
@@ -43,6 +36,25 @@ func TestConsoleLogBounded(t *testing.T) {
 	waitUntil(t, 5*time.Second, "two console archives (keep)", func() bool {
 		return len(consoleArchives(t, filepath.Dir(console))) == 2
 	})
+}
+
+// A jail that runs on its own has its console rotated at every start (and
+// jinit stops writing there past one rotation's worth: jinit's
+// TestConsoleCap).
+func TestConsoleLogBoundedWithoutKeeper(t *testing.T) {
+	h := newHost(t)
+	svc := t.TempDir()
+	// Crashes at once, again and again: jinit says so each time.
+	service(t, svc, "crash", "exit 3", "")
+	h.must("create", "cn", "--services", svc)
+	h.addLogs("cn", "rotate_size = '4K'\nkeep = 2")
+	console := filepath.Join(h.state, "log", "cn", "console.log")
+	os.MkdirAll(filepath.Dir(console), 0o700)
+	os.WriteFile(console, bytes.Repeat([]byte("an earlier start said this\n"), 400), 0o640)
+	h.run("start", "--timeout", "2s", "cn") // fails: the service never stays up
+	if n := len(consoleArchives(t, filepath.Dir(console))); n != 1 {
+		t.Fatalf("console archives after a start: %d, want 1", n)
+	}
 }
 
 func consoleArchives(t *testing.T, dir string) []string {

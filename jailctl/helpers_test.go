@@ -7,12 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jailsproject/jails/jailctl/jail"
 	"github.com/jailsproject/jails/jailctl/store"
+	"github.com/jailsproject/jails/kmod/ports"
 )
 
 // Integration tests drive the real jailctl and jinit binaries, as root,
@@ -23,16 +24,7 @@ var (
 	jinitBin   string
 )
 
-// forgedKeeperEnv makes the test binary a process that only looks like a
-// keeper (TestForgedKeeperIgnored, Linux); TestMain checks it on every
-// platform, so it is declared here.
-const forgedKeeperEnv = "JAILS_TEST_FORGED_KEEPER"
-
 func TestMain(m *testing.M) {
-	if os.Getenv(forgedKeeperEnv) != "" {
-		time.Sleep(time.Hour) // a process that only looks like a keeper
-		os.Exit(0)
-	}
 	dir, err := os.MkdirTemp("", "jailctl-test")
 	if err != nil {
 		panic(err)
@@ -92,7 +84,8 @@ func (h *host) mustLeaveNothing() {
 	}
 }
 
-// leftovers reports cgroups, keeper processes or mounts of this instance.
+// leftovers reports cgroups, mounts or port programs of this instance (and
+// port programs on the cgroup2 root that no jail's cgroup explains).
 func (h *host) leftovers() string {
 	var out []string
 	group := store.NewStore(h.state).CgroupGroup()
@@ -117,13 +110,11 @@ func (h *host) leftovers() string {
 			return nil
 		})
 	}
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err == nil && bytes.Contains(b, []byte(h.state+"\x00"+jail.KeeperCommand)) {
-			out = append(out, "keeper pid "+e.Name())
-		}
+	orphans, err := ports.Orphans()
+	if err != nil {
+		out = append(out, "port programs unknown: "+err.Error())
 	}
+	out = append(out, orphans...)
 	if b, err := os.ReadFile("/proc/self/mountinfo"); err == nil && bytes.Contains(b, []byte(h.state)) {
 		out = append(out, "mounts under "+h.state)
 	}
@@ -227,4 +218,47 @@ func processAlive(pid int) bool {
 	}
 	i := bytes.LastIndexByte(b, ')')
 	return i < 0 || i+2 >= len(b) || b[i+2] != 'Z'
+}
+
+// runKept runs jail name under `jailctl run` in the background, its
+// keeper for its life, and returns once the jail runs (the caller ends
+// it; the test's end kills it).
+func (h *host) runKept(name string) *exec.Cmd {
+	h.t.Helper()
+	cmd := h.command(context.Background(), "run", name)
+	if err := cmd.Start(); err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	waitUntil(h.t, time.Minute, "jailctl run to start "+name, func() bool {
+		rt, err := store.NewStore(h.state).ReadRuntime(name)
+		return err == nil && rt.Phase == store.Kept && rt.KeeperPid == cmd.Process.Pid && h.jailInfo(name).State == "running"
+	})
+	return cmd
+}
+
+// parentOf is pid's parent, or 0.
+func parentOf(t testing.TB, pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(f[1])
+	return ppid
+}
+
+// commOf is pid's command name.
+func commOf(pid int) string {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	return strings.TrimSpace(string(b))
 }

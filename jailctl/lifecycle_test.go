@@ -132,15 +132,32 @@ func TestJinitKilled(t *testing.T) {
 	h.must("start", "k")
 }
 
-// A keeper killed with SIGKILL takes jinit with it; the next command
-// cleans up what it left.
+// A started jail runs on its own: no host process besides its jinit
+// holds it, and its record names none.
+func TestStartedJailHasNoKeeper(t *testing.T) {
+	h := newHost(t)
+	h.jail("own")
+	rt, err := store.NewStore(h.state).ReadRuntime("own")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rt.Phase != store.Released || rt.KeeperPid != 0 || !rt.JinitAlive() {
+		t.Fatalf("record of a started jail: %+v, want released, no keeper, jinit alive", rt)
+	}
+	if ppid := parentOf(t, rt.JinitPid); ppid > 0 && strings.Contains(commOf(ppid), "jailctl") {
+		t.Fatalf("jinit's parent is %d (%s): a jailctl stayed behind", ppid, commOf(ppid))
+	}
+}
+
+// The keeper that `jailctl run` is, killed with SIGKILL, takes jinit with
+// it; the next command cleans up what it left.
 func TestKeeperKilled(t *testing.T) {
 	h := newHost(t)
-	h.jail("kk")
+	h.must("create", "kk")
+	keeper := h.runKept("kk")
 	rt, _ := store.NewStore(h.state).ReadRuntime("kk")
-	syscall.Kill(rt.KeeperPid, syscall.SIGKILL)
-	// Dead, or a zombie of whatever adopted it (this machine's init may
-	// not reap).
+	keeper.Process.Kill()
+	keeper.Wait()
 	waitUntil(t, 5*time.Second, "jinit to die with its keeper", func() bool { return !processAlive(rt.JinitPid) })
 	out := h.must("list")
 	if !strings.Contains(out, "keeper process died") {

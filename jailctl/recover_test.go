@@ -49,7 +49,7 @@ func (h *host) stoppedForGood(name string, port int) {
 }
 
 // A garbled runtime record hides nothing: list still shows the jail
-// running (the record is rebuilt from its keeper and cgroup), its control
+// running (the record is rebuilt from its cgroup and jinit), its control
 // socket stays, stop stops it and leaves nothing, and it starts again.
 func TestGarbledRecordStillFound(t *testing.T) {
 	h := newHost(t)
@@ -67,8 +67,8 @@ func TestGarbledRecordStillFound(t *testing.T) {
 		t.Fatalf("control socket gone after list: %v", err)
 	}
 	rt, err := st.ReadRuntime("g")
-	if err != nil || rt.KeeperPid != old.KeeperPid || rt.JinitPid != old.JinitPid || rt.Incarnation != old.Incarnation {
-		t.Fatalf("rebuilt record %+v (%v), want keeper %d jinit %d", rt, err, old.KeeperPid, old.JinitPid)
+	if err != nil || rt.Phase != store.Released || rt.JinitPid != old.JinitPid || rt.JinitStart != old.JinitStart {
+		t.Fatalf("rebuilt record %+v (%v), want jinit %d released", rt, err, old.JinitPid)
 	}
 	if out := h.must("exec", "g", "echo", "inside"); !strings.Contains(out, "inside") {
 		t.Fatalf("exec after rebuild: %q", out)
@@ -97,8 +97,8 @@ func TestDeletedRunDirStillFound(t *testing.T) {
 	}
 	start := time.Now()
 	h.must("stop", "--timeout", "10s", "d")
-	if processAlive(old.JinitPid) || processAlive(old.KeeperPid) {
-		t.Fatal("jinit or the keeper survived stop")
+	if processAlive(old.JinitPid) {
+		t.Fatal("jinit survived stop")
 	}
 	if last := h.jailInfo("d").LastExit; last == nil || last.At.Before(start) {
 		t.Fatalf("no reason recorded for the stop: %+v", last)
@@ -130,45 +130,40 @@ func deadPid(t *testing.T) int {
 	return cmd.Process.Pid
 }
 
-// A start killed in the hand-off window (the keeper runs, the record
-// still names the start): made deterministic by stopping the keeper and
-// rewriting the record as that start left it. The next command records
-// the live keeper instead of tearing down the jail under it.
-func TestStartKilledInHandOff(t *testing.T) {
+// A start killed after its jail's services were ready but before it
+// recorded the jail as running on its own (made deterministic by writing
+// the record as that start left it): the next command removes the jail
+// rather than take over a start that never said "started".
+func TestStartKilledBeforeRelease(t *testing.T) {
 	h := newHost(t)
-	h.jail("w")
+	port := h.runningJailWithPort("w")
 	st := store.NewStore(h.state)
 	rt, _ := st.ReadRuntime("w")
-	keeper := rt.KeeperPid
-	waitKeeperHolding(t, keeper)
-	syscall.Kill(keeper, syscall.SIGSTOP)
-	defer syscall.Kill(keeper, syscall.SIGCONT)
 	writeRecord(t, st, "w", rt, deadPid(t), store.Spawned, rt.Incarnation)
-	if got := h.jailInfo("w").State; got != "running" {
-		t.Fatalf("jail is %s, want running with its unrecorded keeper", got)
+	if ji := h.jailInfo("w"); ji.State != "stopped" || ji.LastExit == nil || !strings.Contains(ji.LastExit.Reason, "start was killed") {
+		t.Fatalf("jail after its start was killed: %+v %+v", ji, ji.LastExit)
 	}
-	if now, _ := st.ReadRuntime("w"); now.KeeperPid != keeper || now.Phase != store.Kept {
-		t.Fatalf("record after recovery: %+v, want keeper %d kept", now, keeper)
+	if processAlive(rt.JinitPid) {
+		t.Fatal("the killed start's jinit still runs")
 	}
-	syscall.Kill(keeper, syscall.SIGCONT)
-	h.must("stop", "w")
-	h.mustLeaveNothing()
+	h.stoppedForGood("w", port)
 }
 
-// A keeper of an earlier start that nobody found never touches a later
-// start of the jail: its cgroup (a new directory at the same path) and
-// its runtime directory belong to another incarnation.
+// A keeper (`jailctl run`) of an earlier start that nobody found never
+// touches a later start of the jail: its cgroup (a new directory at the
+// same path) and its runtime directory belong to another incarnation.
 func TestStaleKeeperLeavesLaterJailAlone(t *testing.T) {
 	h := newHost(t)
-	h.jail("s")
+	h.must("create", "s")
+	keeper := h.runKept("s")
 	st := store.NewStore(h.state)
 	rt, _ := st.ReadRuntime("s")
-	stale := rt.KeeperPid
+	stale := keeper.Process.Pid
 	waitKeeperHolding(t, stale)
 	syscall.Kill(stale, syscall.SIGSTOP)
 	// The record names a dead keeper of another start: the stale keeper
 	// is not recognised, and the jail it holds is removed under it.
-	writeRecord(t, st, "s", rt, deadPid(t), store.Spawned, "0000000000000000")
+	writeRecord(t, st, "s", rt, deadPid(t), store.Kept, "0000000000000000")
 	waitUntil(t, 5*time.Second, "the jail to be cleaned up", func() bool { return h.jailInfo("s").State == "stopped" })
 	h.must("start", "s")
 	later, _ := st.ReadRuntime("s")
@@ -273,33 +268,4 @@ func TestCreateKilledMidway(t *testing.T) {
 			}
 		}
 	}
-}
-
-// A process that takes a keeper's name and command line (any process can,
-// a jailed one too) is not taken for the keeper of a jail: stop and
-// destroy still succeed.
-func TestForgedKeeperIgnored(t *testing.T) {
-	h := newHost(t)
-	h.must("create", "fk")
-	self, _ := os.Executable()
-	fake := filepath.Join(t.TempDir(), "jailctl")
-	b, err := os.ReadFile(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(fake, b, 0o755)
-	cmd := exec.Command(fake, "--state-dir", h.state, "__keeper", "--adopt", "1", "--incarnation", "x", "--links", "0", "fk")
-	cmd.Args[0] = "jailctl"
-	cmd.Env = append(os.Environ(), forgedKeeperEnv+"=1")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	waitUntil(t, 5*time.Second, "the forged keeper to run", func() bool {
-		c, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", cmd.Process.Pid))
-		return strings.TrimSpace(string(c)) == "jailctl"
-	})
-	h.must("stop", "fk")
-	h.must("start", "fk")
-	h.must("destroy", "--force", "fk")
 }

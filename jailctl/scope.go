@@ -15,9 +15,9 @@ import (
 const jailSlice = "system-jail.slice"
 
 // ownScope moves this process, where systemd is init, into a new
-// transient scope for the jail it is about to start, so the jail (and
-// its keeper, started from here) outlives the session or unit that ran
-// jailctl. The scope is delegated: the jail's cgroup is made inside it.
+// transient scope for the jail it is about to start, so the jail outlives
+// the session or unit that ran jailctl. The scope is delegated: the jail's
+// cgroup is made inside it.
 func (e *env) ownScope(ctx context.Context, name string) error {
 	if !systemd.Booted() || e.st.Running(name) != nil {
 		return nil
@@ -31,8 +31,8 @@ func (e *env) ownScope(ctx context.Context, name string) error {
 	t0 := time.Now()
 	err := systemd.StartScope(ctx, systemd.Scope{Unit: unit, Description: "Jail " + name, Slice: jailSlice, PID: os.Getpid()})
 	if err == nil {
-		// Out of the scope's own cgroup before the keeper is started, so
-		// the scope can hand its controllers down (cgroup v2).
+		// Out of the scope's own cgroup before the jail's is made, so the
+		// scope can hand its controllers down (cgroup v2).
 		err = kmod.EnterDelegatedLeaf()
 	}
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -12,17 +11,17 @@ import (
 	"github.com/jailsproject/jails/logs"
 )
 
-// The keeper killed (SIGKILL) while no collector has ever run and a
-// service has written 100,000 numbered lines: jinit spills them into the
-// jail's writable layer as it ends, and a collector started afterwards
-// stores every one exactly once, then removes the spill.
+// The keeper (`jailctl run`) killed (SIGKILL) while no collector has ever
+// run and a service has written 100,000 numbered lines: jinit spills them
+// into the jail's writable layer as it ends, and a collector started
+// afterwards stores every one exactly once, then removes the spill.
 func TestLogsSpillAfterKeeperKilled(t *testing.T) {
 	h := newHost(t)
 	svc := t.TempDir()
 	service(t, svc, "num", "seq 1 100000\nexec sleep 100000", "")
 	h.must("create", "sp", "--services", svc)
 	h.addLogs("sp", `buffer = "16M"`)
-	h.must("start", "sp")
+	keeper := h.runKept("sp")
 	waitUntil(t, 60*time.Second, "jinit to hold the 100,000 lines", func() bool {
 		return strings.HasSuffix(h.run("logs", "-n", "1", "sp", "num").stdout, " num stdout 100000\n")
 	})
@@ -30,7 +29,8 @@ func TestLogsSpillAfterKeeperKilled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	syscall.Kill(rt.KeeperPid, syscall.SIGKILL)
+	keeper.Process.Kill()
+	keeper.Wait()
 	waitUntil(t, 30*time.Second, "jinit to end with its keeper", func() bool { return !processAlive(rt.JinitPid) })
 	if out := h.must("list"); !strings.Contains(out, "keeper process died") {
 		t.Fatalf("list after the keeper's death:\n%s", out)

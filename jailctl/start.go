@@ -99,23 +99,6 @@ func (e *env) start(ctx context.Context, name string, timeout time.Duration) err
 	return e.jails.Start(ctx, name, jail.StartOptions{Timeout: timeout})
 }
 
-// cmdKeeper is the hidden keeper process of a jail, started by start's
-// hand-off (jail.KeeperCommand).
-func cmdKeeper(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet(jail.KeeperCommand, flag.ContinueOnError)
-	adopt := fs.Int("adopt", 0, "the pid of the jail's jinit")
-	inc := fs.String("incarnation", "", "the start of the jail to keep")
-	links := fs.Int("links", 0, "how many eBPF link descriptors follow the keeper socket")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 || *adopt <= 0 || *inc == "" || *links < 0 || *links > 64 {
-		return usageError{jail.KeeperCommand + " --adopt PID --incarnation I --links N NAME"}
-	}
-	return e.jails.Keep(jail.Adoption{Name: pos[0], Incarnation: *inc, JinitPid: *adopt, Links: *links})
-}
-
 func cmdRun(ctx context.Context, e *env, args []string) error {
 	pos, err := parse(flag.NewFlagSet("run", flag.ContinueOnError), args)
 	if err != nil {

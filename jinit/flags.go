@@ -17,8 +17,12 @@ type options struct {
 	control   string // socket path to listen on
 	controlFD int    // or an inherited listening socket
 	jail      string
-	keeperFD  int // a pipe from the jail's host keeper: EOF ends the jail
+	keeperFD  int // a socket from the jail's keeper (jailctl run): EOF ends the jail
 	debug     bool
+	// a jail that no keeper holds: jinit's last word goes to its console,
+	// tagged with the start, and its console messages stop at consoleMax
+	incarnation string
+	consoleMax  int64
 
 	// log capture (with a control socket)
 	logBuffer  int64         // bytes buffered while no collector reads
@@ -35,7 +39,7 @@ type options struct {
 
 const usage = `usage:
   jinit [--services DIR] [--control SOCKET | --control-fd N] [--jail NAME] [--keeper-fd N]
-        [--log-buffer SIZE] [--log-line-max SIZE] [--log-drain DURATION]
+        [--incarnation ID] [--console-max SIZE] [--log-buffer SIZE] [--log-line-max SIZE] [--log-drain DURATION]
   jinit [-s] [-g] [-e CODE] [-v] -- CMD [ARGS...]
   jinit ctl --control SOCKET VERB [SERVICE] [ARG]
 `
@@ -60,8 +64,10 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.control, "control", "", "control socket path to listen on")
 	fs.IntVar(&o.controlFD, "control-fd", -1, "inherited listening control socket")
 	fs.StringVar(&o.jail, "jail", "", "jail name (reported to clients)")
-	fs.IntVar(&o.keeperFD, "keeper-fd", -1, "pipe from the jail's keeper; end of file ends the jail")
+	fs.IntVar(&o.keeperFD, "keeper-fd", -1, "socket from the jail's keeper; end of file ends the jail")
 	fs.BoolVar(&o.debug, "debug", false, "log state changes")
+	fs.StringVar(&o.incarnation, "incarnation", "", "the jail's start, named in jinit's last word on its console")
+	fs.Var(sizeFlag{&o.consoleMax, 1 << 10, 1 << 40}, "console-max", "stop writing messages to the console past this size")
 	o.logBuffer = logs.DefaultBuffer
 	lm := int64(logs.DefaultLineMax)
 	logBuffer, lineMax := sizeFlag{&o.logBuffer, logs.MinBuffer, 1 << 30}, sizeFlag{&lm, 1 << 10, logs.MaxLineLimit}

@@ -42,12 +42,14 @@ func watchKeeper(fd int, log hclog.Logger, abandon func()) {
 }
 
 // exit tells the keeper jinit's exit status, where the kernel would not
-// tell it (kmod.WaitJinit), and exits. The word never holds the exit up:
-// a full socket (anything that holds its end can fill it) gets none.
+// tell it (kmod.WaitJinit), or, with no keeper, leaves it on the console
+// for the next command, and exits. The word never holds the exit up: a
+// full socket (anything that holds its end can fill it) gets none.
 func exit(code int) {
 	if f := keeper.Load(); f != nil {
 		f.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 		f.Write(kmod.KeeperWord(code))
 	}
+	console.finish(code)
 	os.Exit(code)
 }

@@ -410,5 +410,5 @@ func (c *Capture) dumpRest() {
 		out = append(out, ' ')
 		out = st.AppendLine(out, &rest[i])
 	}
-	os.Stderr.Write(out)
+	console.Write(out)
 }

@@ -34,11 +34,11 @@ func main() {
 	var ec exitCode
 	if errors.As(err, &ec) {
 		if ec.err != nil {
-			fmt.Fprintln(os.Stderr, "jinit:", ec.err)
+			fmt.Fprintln(console, "jinit:", ec.err)
 		}
 		exit(ec.code)
 	}
-	fmt.Fprintln(os.Stderr, "jinit:", err)
+	fmt.Fprintln(console, "jinit:", err)
 	exit(1)
 }
 

@@ -1,6 +1,10 @@
 package main
 
-import "github.com/jailsproject/jails/kmod"
+import (
+	"runtime"
+
+	"github.com/jailsproject/jails/kmod"
+)
 
 // stageArgs builds the jail when this process is a jail's first process
 // (started by its keeper) and returns the command line jinit then runs
@@ -9,5 +13,9 @@ func stageArgs() (args []string, ok bool) {
 	if !kmod.IsStage() {
 		return nil, false
 	}
-	return kmod.Stage(), true
+	args = kmod.Stage()
+	// The stage ran on one P (kmod.Spawn); threads started from here on
+	// are confined like this one.
+	runtime.SetDefaultGOMAXPROCS()
+	return args, true
 }

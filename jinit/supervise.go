@@ -22,7 +22,7 @@ func newLogger(debug bool) hclog.Logger {
 	if debug {
 		lvl = hclog.Debug
 	}
-	return hclog.New(&hclog.LoggerOptions{Name: "jinit", Output: os.Stderr, Level: lvl})
+	return hclog.New(&hclog.LoggerOptions{Name: "jinit", Output: console, Level: lvl})
 }
 
 // selfExe is the path services are started through when jinit must set
@@ -44,6 +44,7 @@ func selfExe() string {
 // command has stopped every service and every leftover process.
 func supervise(ctx context.Context, o options) error {
 	sigs := notifySignals()
+	setupConsole(o)
 	log := newLogger(o.debug)
 	os.Chdir("/")
 	becomeReaper(log)

@@ -296,18 +296,43 @@ func (cg *Cgroup) AddProc(pid int) error {
 }
 
 // EnterV1 moves the calling OS thread, which must be locked to its
-// goroutine and never serve another, into the v1 hierarchies, so that
-// what it forks is born there. Moving a process means taking the
-// kernel's global threadgroup lock for writing, an RCU grace period (a
-// few milliseconds) on every start; a thread moving itself through the
-// "tasks" file does not take it (cgroup_procs_write_start).
-func (cg *Cgroup) EnterV1() error {
-	for _, c := range cg.v1Dirs() {
-		if err := writeFile(filepath.Join(cg.V1[c], "tasks"), "0"); err != nil {
-			return fmt.Errorf("join %s cgroup: %w", c, err)
-		}
+// goroutine, into the v1 hierarchies, so that what it forks is born there;
+// leave moves it back. Moving a process means taking the kernel's global
+// threadgroup lock for writing, an RCU grace period (a few milliseconds)
+// on every start; a thread moving itself through the "tasks" file does
+// not take it (cgroup_procs_write_start). The thread must move back: Go
+// may not end it with its goroutine (the main thread is kept), and a
+// thread left in the jail's cgroups keeps them from being removed.
+func (cg *Cgroup) EnterV1() (leave func() error, err error) {
+	dirs := cg.v1Dirs()
+	if len(dirs) == 0 {
+		return func() error { return nil }, nil
 	}
-	return nil
+	l, err := detectCgroups()
+	if err != nil {
+		return nil, err
+	}
+	var back []string
+	leave = func() error {
+		var errs []error
+		for _, d := range back {
+			if err := writeFile(filepath.Join(d, "tasks"), "0"); err != nil {
+				errs = append(errs, fmt.Errorf("leave the jail's cgroups: %w", err))
+			}
+		}
+		return errors.Join(errs...)
+	}
+	for _, c := range dirs {
+		orig := filepath.Join(l.v1Mount[c], l.v1Own[c])
+		if l.v1Mount[c] == "" {
+			return nil, errors.Join(fmt.Errorf("join %s cgroup: its hierarchy is not mounted", c), leave())
+		}
+		if err := writeFile(filepath.Join(cg.V1[c], "tasks"), "0"); err != nil {
+			return nil, errors.Join(fmt.Errorf("join %s cgroup: %w", c, err), leave())
+		}
+		back = append(back, orig)
+	}
+	return leave, nil
 }
 
 // v1Dirs are the controllers of distinct v1 directories (co-mounted
@@ -401,8 +426,15 @@ func rmdirRetry(dir string) error {
 	}
 }
 
-// Exists reports whether the jail's v2 cgroup is still there.
+// Exists reports whether any of the jail's cgroup directories is there.
 func (cg *Cgroup) Exists() bool {
-	_, err := os.Stat(cg.V2)
-	return err == nil
+	if _, err := os.Stat(cg.V2); err == nil {
+		return true
+	}
+	for _, d := range cg.V1 { // a v1 directory that a crash left behind
+		if _, err := os.Stat(d); err == nil {
+			return true
+		}
+	}
+	return false
 }

@@ -58,3 +58,35 @@ func WaitJinit(pidfd *os.File, pid int, keeper *os.File) (syscall.WaitStatus, er
 	}
 	return 0, fmt.Errorf("jinit ended without a word (killed, or crashed): %w", ErrNoStatus)
 }
+
+// ConsoleWord is what jinit writes on its console just before it exits
+// with code when no keeper holds the jail: the next command that finds
+// the jail gone learns from it how jinit ended. incarnation names the
+// start, since the console outlives many.
+func ConsoleWord(incarnation string, code int) []byte {
+	return []byte(fmt.Sprintf("jinit: exit status %d, start %s\n", code, incarnation))
+}
+
+// FindConsoleWord looks in tail, the end of a jail's console, for the last
+// word of jinit's incarnation and returns it as a wait status. A console
+// is the jail's to write: only a whole line of exactly ConsoleWord's form
+// counts, and the last one wins.
+func FindConsoleWord(tail []byte, incarnation string) (syscall.WaitStatus, bool) {
+	if incarnation == "" {
+		return 0, false
+	}
+	lines := strings.Split(string(tail), "\n")
+	for i := len(lines) - 2; i >= 0; i-- { // the last element follows the last newline
+		rest, ok := strings.CutPrefix(lines[i], "jinit: exit status ")
+		if !ok {
+			continue
+		}
+		num, inc, ok := strings.Cut(rest, ", start ")
+		code, err := strconv.Atoi(num)
+		if !ok || inc != incarnation || err != nil || code < 0 || code > 255 || strconv.Itoa(code) != num {
+			continue
+		}
+		return syscall.WaitStatus(code << 8), true
+	}
+	return 0, false
+}

@@ -78,6 +78,12 @@ type Spec struct {
 	// KeeperPipe: the stage has the keeper socket (SpawnOptions.Keeper);
 	// set by Release.
 	KeeperPipe bool `json:"keeper_pipe,omitempty"`
+	// Incarnation names this start of the jail in jinit's last word on
+	// its console (ConsoleWord), which outlives many starts.
+	Incarnation string `json:"incarnation,omitempty"`
+	// ConsoleMax bounds what jinit writes on its console when no keeper
+	// rotates it (0: jinit's default, none).
+	ConsoleMax int64 `json:"console_max,omitempty"`
 	// Limits are the jail's resource limits (Jail.Create).
 	Limits Limits `json:"-"`
 	// Reserved and AllowUnreserved are the jail's port reservations, for
@@ -103,10 +109,12 @@ type Reservation struct {
 type SpawnOptions struct {
 	Control *os.File // the listening control socket: jinit's descriptor 3
 	Console *os.File // jinit's own output
-	// Keeper is jinit's end of the keeper socket, a stream socket pair
-	// whose other end only the jail's keeper holds: jinit exits, ending
-	// the jail, when it reads end of file, and writes its exit status
-	// there before it exits (KeeperWord).
+	// Keeper, if set, is jinit's end of the keeper socket, a stream
+	// socket pair whose other end only the jail's keeper (`jailctl run`)
+	// holds: jinit exits, ending the jail, when it reads end of file, and
+	// writes its exit status there before it exits (KeeperWord). Without
+	// it jinit runs on its own and leaves its last word on its console
+	// (ConsoleWord).
 	Keeper *os.File
 }
 
@@ -162,6 +170,12 @@ func (s *Spec) jinitArgs(svcDir string, controlFD, keeperFD int) []string {
 	args := []string{"jinit", "--services", svcDir, "--control-fd", strconv.Itoa(controlFD), "--jail", s.Name}
 	if keeperFD >= 0 {
 		args = append(args, "--keeper-fd", strconv.Itoa(keeperFD))
+	}
+	if s.Incarnation != "" && keeperFD < 0 {
+		args = append(args, "--incarnation", s.Incarnation)
+		if s.ConsoleMax > 0 {
+			args = append(args, "--console-max", strconv.FormatInt(s.ConsoleMax, 10))
+		}
 	}
 	if s.LogBuffer > 0 {
 		args = append(args, "--log-buffer", strconv.FormatInt(s.LogBuffer, 10))

@@ -82,6 +82,28 @@ func (j *Jail) Destroy(log hclog.Logger) error {
 // Running reports whether the jail still has any process.
 func (j *Jail) Running() bool { return len(j.Cgroup.Procs()) > 0 }
 
+// Init returns the host pid of the jail's PID 1 (jinit), or 0: the
+// process of the cgroup that is pid 1 in its own pid namespace, the
+// shallowest such (a jail may make pid namespaces of its own inside).
+func (j *Jail) Init() int {
+	best, depth := 0, 0
+	for _, pid := range j.Cgroup.Procs() {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if f, ok := strings.CutPrefix(line, "NSpid:"); ok {
+				ids := strings.Fields(f)
+				if len(ids) > 1 && ids[len(ids)-1] == "1" && (best == 0 || len(ids) < depth) {
+					best, depth = pid, len(ids)
+				}
+			}
+		}
+	}
+	return best
+}
+
 // FindJails looks for the kernel state of jail name of the instance
 // group in the whole cgroup2 hierarchy: a cgroup is made below the cgroup
 // of whichever jailctl started the jail, so a command that has lost the

@@ -202,6 +202,10 @@ func (j *Jail) Running() bool {
 	return err == nil && ok && in.NProcs > 0
 }
 
+// Init returns 0: the module offers the host no list of a jail's pids
+// (jinit's pid is in the runtime record).
+func (j *Jail) Init() int { return 0 }
+
 // FindJails looks for jail spec.Name in the module's list, for a command
 // that has lost the runtime record.
 func FindJails(spec Spec, group string) ([]*Jail, error) {

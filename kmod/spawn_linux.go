@@ -22,6 +22,7 @@ type Process struct {
 	PidFD    *os.File
 	pipes    *stagePipes
 	detached *detached // what prepareUserNS made, for the spec
+	keeper   bool      // the stage has a keeper socket
 }
 
 // Pid is the process's host pid.
@@ -29,12 +30,9 @@ func (p *Process) Pid() int { return p.Cmd.Process.Pid }
 
 // Spawn starts the stage — the jinit binary spec.Jinit — in new
 // namespaces, inside the jail's cgroup, and leaves it waiting for Release.
-// The stage gets no parent-death signal: the caller hands the jail to a
-// keeper, which holds the pidfd and the keeper socket (o.Keeper).
+// The stage gets no parent-death signal: the jail outlives the caller,
+// on its own or held by a keeper (o.Keeper, `jailctl run`).
 func (j *Jail) Spawn(spec Spec, o SpawnOptions) (*Process, error) {
-	if o.Keeper == nil {
-		return nil, errors.New("spawn jail: no keeper socket")
-	}
 	if spec.UserNS != nil {
 		if err := spec.UserNS.Valid(); err != nil {
 			return nil, fmt.Errorf("spawn jail: %w", err)
@@ -63,13 +61,15 @@ func (j *Jail) Spawn(spec Spec, o SpawnOptions) (*Process, error) {
 	cmd := func(intoCgroup int) *exec.Cmd {
 		c := exec.Command("/proc/self/fd/"+strconv.Itoa(stageExeFD), StageArg, spec.Name)
 		c.Args[0] = "jinit"
-		// One P: the Go runtime then starts fewer threads, and Apply stops
-		// every thread once per capability it drops (about 40 times in a
-		// user namespace, whose bounding set starts full). jinit mostly
-		// waits; the stage clears the environment before any service.
+		// One P while the stage builds the jail: the Go runtime then starts
+		// fewer threads, and Apply stops every thread once per capability
+		// it drops (about 40 times in a user namespace, whose bounding set
+		// starts full). jinit takes the runtime's default back once
+		// confined (its log capture wants the CPUs); the stage clears the
+		// environment before any service.
 		c.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "GOMAXPROCS=1"}
 		c.Stdin, c.Stdout, c.Stderr = nil, o.Console, o.Console
-		c.ExtraFiles = append(pipes.stageFiles(o.Control), exe, o.Keeper)
+		c.ExtraFiles = append(pipes.stageFiles(o.Control), exe, o.Keeper) // a nil Keeper: stageKeeperFD closed
 		c.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Setsid: true, PidFD: &pidfd}
 		if intoCgroup >= 0 {
 			c.SysProcAttr.UseCgroupFD, c.SysProcAttr.CgroupFD = true, intoCgroup
@@ -86,7 +86,7 @@ func (j *Jail) Spawn(spec Spec, o SpawnOptions) (*Process, error) {
 		return nil, fmt.Errorf("open cgroup %s: %w", cg.V2, err)
 	}
 	defer unix.Close(cgfd)
-	p := &Process{pipes: pipes}
+	p := &Process{pipes: pipes, keeper: o.Keeper != nil}
 	p.Cmd = cmd(cgfd)
 	err = forkStage(spec, cg, p.Cmd)
 	if err != nil && cloneIntoUnsupported(err) {
@@ -122,20 +122,27 @@ func (j *Jail) Spawn(spec Spec, o SpawnOptions) (*Process, error) {
 
 // forkStage starts the stage from an OS thread of its own, which ends
 // with the fork: the thread joins the jail's v1 cgroups (EnterV1: the
-// stage is born in every hierarchy), its bounding set is narrowed to what
-// the stage and the jail will use (each capability left costs Apply a stop of every
-// thread), and for a user namespace its effective uid becomes the range's
-// (asRangeOwner). Neither may leak into anything else this process execs
-// later — the jail's keeper, which must read a foreign zombie's exit code
-// (CAP_SYS_PTRACE), above all.
+// stage is born in every hierarchy) and leaves them once it has forked,
+// its bounding set is narrowed to what the stage and the jail will use
+// (each capability left costs Apply a stop of every thread), and for a
+// user namespace its effective uid becomes the range's (asRangeOwner),
+// then root again. The bounding set may not leak into anything else this
+// process execs later: the thread runs nothing more (Go ends it, or, the
+// main thread, keeps it idle).
 func forkStage(spec Spec, cg *Cgroup, cmd *exec.Cmd) error {
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread exits with this goroutine
-		if err := cg.EnterV1(); err != nil {
+		leave, err := cg.EnterV1()
+		if err != nil {
 			errc <- err
 			return
 		}
+		defer func() {
+			if err := leave(); err != nil {
+				panic(err) // a thread of ours in the jail's cgroups: never
+			}
+		}()
 		if prof, err := profile.Parse(spec.Profile); err == nil {
 			profile.NarrowStageBounding(prof)
 		}
@@ -173,6 +180,6 @@ func cloneIntoUnsupported(err error) bool {
 // Release hands the stage its spec; it returns once the stage has become
 // jinit, or with the stage's error.
 func (p *Process) Release(spec Spec) error {
-	spec.KeeperPipe, spec.Detached = true, p.detached
+	spec.KeeperPipe, spec.Detached = p.keeper, p.detached
 	return p.pipes.release(spec)
 }

@@ -15,7 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// On NetBSD the stage is a short-lived host process that the keeper starts
+// On NetBSD the stage is a short-lived host process that jailctl starts
 // once the root is composed and the secmodel_jail jail exists. It chroots
 // into the root, enters the jail and execs jinit, which keeps its pid. A
 // second mode, the kill stage, enters a jail only to kill every process in

@@ -54,7 +54,9 @@ func userNSAttrs(attr *syscall.SysProcAttr, r IDRange) {
 // jail's inotify instances would count against host root's 128.
 // SECBIT_NO_SETUID_FIXUP keeps the thread's capabilities across the change
 // (clone into the cgroup, writing the maps). The caller runs it on a
-// locked thread that ends afterwards (forkStage): nothing is undone.
+// locked thread that ends afterwards (forkStage); the uid is given back
+// all the same, for the thread that Go keeps rather than ends (the main
+// one), which must also leave the jail's cgroups.
 func asRangeOwner(r IDRange, start func() error) error {
 	bits, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, unix.PR_GET_SECUREBITS, 0, 0)
 	if e != 0 {
@@ -66,7 +68,11 @@ func asRangeOwner(r IDRange, start func() error) error {
 	if _, _, e := syscall.RawSyscall(syscall.SYS_SETRESUID, ^uintptr(0), uintptr(r.Base), ^uintptr(0)); e != 0 {
 		return fmt.Errorf("spawn jail: become the owner of the user namespace: %w", e)
 	}
-	return start()
+	err := start()
+	if _, _, e := syscall.RawSyscall(syscall.SYS_SETRESUID, ^uintptr(0), 0, ^uintptr(0)); e != 0 && err == nil {
+		err = fmt.Errorf("spawn jail: give back the effective uid: %w", e)
+	}
+	return err
 }
 
 // secbitNoSetuidFixup is SECBIT_NO_SETUID_FIXUP (linux/securebits.h).

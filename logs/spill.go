@@ -10,7 +10,7 @@ import (
 )
 
 // A spill holds the records a jinit could not hand to a collector before
-// it ended (no collector connected, a full log disk, a killed keeper): it
+// it ended (no collector connected, a full log disk, a killed keeper or jinit): it
 // writes them into the jail's writable layer, where a collector finds them
 // later and stores them exactly once (docs/LOGS.md):
 //

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Jail start and stop against unshare+tini and bubblewrap doing the same,
-# and the memory a running jail leaves on the host (jinit + its keeper)
+# and the memory a running jail leaves on the host (its jinit: a started
+# jail has no keeper)
 # against s6 and runit trees supervising the same services.
 set -uo pipefail
 [ -n "${BENCH_TRACE:-}" ] && set -x
@@ -89,8 +90,8 @@ floor=$(awk -v c="$jc_med" -v j="$ji_med" -v t="$tr_med" 'BEGIN { printf "%.2f",
 floor_go=$(awk -v g="$eg_med" -v t="$tr_med" 'BEGIN { printf "%.2f", 2 * g + t }')
 verdict_start=$(awk -v s="$s_med" -v u="$u_med" 'BEGIN { print (s <= 2 * u ? "**met**" : "**not met**") }')
 
-# Memory on the host of a running jail with N services: jinit and the
-# keeper (everything jailctl leaves behind), against s6 and runit trees.
+# Memory on the host of a running jail with N services: jinit (everything
+# jailctl leaves behind), against s6 and runit trees.
 mem_rows=()
 for n in 1 10; do
 	rm -rf "$svc"/*
@@ -100,10 +101,8 @@ for n in 1 10; do
 	jc start "m$n" >/dev/null
 	sleep 2
 	rt=$state/run/m$n/state.json
-	kp=$(sed -n 's/.*"keeper_pid":\([0-9]*\).*/\1/p' "$rt")
 	jp=$(sed -n 's/.*"jinit_pid":\([0-9]*\).*/\1/p' "$rt")
 	read -r jrss jpss _ <<<"$(mem_of "$jp")"
-	read -r krss kpss _ <<<"$(mem_of "$kp")"
 	jc stop "m$n" >/dev/null
 	for kind in s6 runit; do
 		d=$BENCH_TMP/$kind-$n
@@ -118,7 +117,7 @@ for n in 1 10; do
 		eval "${kind}_rss=$rss ${kind}_pss=$pss"
 		tree_kill "$TREE_PID" "$kind-$n"
 	done
-	mem_rows+=("| $n | $(kb2mb "$jpss") + $(kb2mb "$kpss") = $(kb2mb $((jpss + kpss))) | $(kb2mb "$s6_pss") | $(kb2mb "$runit_pss") | $(ratio $((jpss + kpss)) "$s6_pss") | $(kb2mb $((jrss + krss))) | $(kb2mb "$s6_rss") | $(kb2mb "$runit_rss") |")
+	mem_rows+=("| $n | $(kb2mb "$jpss") | $(kb2mb "$s6_pss") | $(kb2mb "$runit_pss") | $(ratio "$jpss" "$s6_pss") | $(kb2mb "$jrss") | $(kb2mb "$s6_rss") | $(kb2mb "$runit_rss") |")
 done
 
 cat <<MD
@@ -157,10 +156,9 @@ socket) and the stage's composing from them.
 
 A start runs two Go programs one after the other — jailctl, which builds
 the jail and clones jinit into it, and jinit (the stage that composes the
-root, then PID 1) — and the service's shell. The jail's keeper, a second
-jailctl that holds the jail once the command has returned, is started once
-the services are ready and starts up while the command exits: it holds
-jinit through a pidfd, on every kernel (one start path since issue 16). The
+root, then PID 1) — and the service's shell. Nothing is left on the host
+once the command has returned but jinit: a started jail has no keeper
+(issue 22; `jailctl run` keeps its jail in the foreground instead). The
 *floor* rows add up what starting the programs costs on this machine
 before any of them does any work; the empty Go program's start is the Go
 runtime's own (its page faults cost tens of µs each on this virtual
@@ -169,13 +167,13 @@ docs/ARCHITECTURE.md ("Where a jail's start goes") breaks the rest down.
 
 ### Host memory of a running jail
 
-PSS (from smaps_rollup) of what supervises N \`sleep\` services: jinit plus the
-jail's keeper on the host, against the whole s6-svscan + s6-supervise tree and
-runsvdir + runsv tree. One sample each, 2 s after start. One jail runs at a
-time, so its keeper's file-backed pages (the jailctl binary, most of its
-PSS) count in full; keepers of several jails share them.
+PSS (from smaps_rollup) of what supervises N \`sleep\` services: the jail's
+jinit, all a started jail leaves on the host, against the whole s6-svscan +
+s6-supervise tree and runsvdir + runsv tree. One sample each, 2 s after
+start. One jail runs at a time, so jinit's file-backed pages (its binary,
+most of its PSS) count in full; the jinits of several jails share them.
 
-| services | jail: jinit + keeper PSS | s6 tree PSS | runit tree PSS | jail/s6 | jail RSS | s6 RSS | runit RSS |
+| services | jail: jinit PSS | s6 tree PSS | runit tree PSS | jail/s6 | jail RSS | s6 RSS | runit RSS |
 |---|---|---|---|---|---|---|---|
 $(printf '%s\n' "${mem_rows[@]}")
 MD

@@ -27,17 +27,45 @@ const consoleCheck = time.Second
 // ConsoleArchive names one rotated console file.
 const ConsoleArchive = "console.log."
 
+// consoleSettings are the jail's [logs] rotate_size and keep, for its
+// console.
+func consoleSettings(r *store.Resolved) (size int64, keep int) {
+	size, keep = int64(logs.DefaultRotateSize), logs.DefaultKeep
+	if r != nil && r.LogRotateSize > 0 {
+		size = r.LogRotateSize
+	}
+	if r != nil && r.Def.Logs.Keep > 0 {
+		keep = r.Def.Logs.Keep
+	}
+	return size, keep
+}
+
+// consoleMax is how much jinit may write on the console of a jail that
+// runs on its own, which nothing rotates while it runs: one rotation's
+// worth, past which it counts what it drops (jinit/console.go).
+func consoleMax(r *store.Resolved) int64 {
+	size, _ := consoleSettings(r)
+	return size
+}
+
+// openConsole rotates the console of a jail about to start and opens it
+// for jinit.
+func openConsole(path string, r *store.Resolved) (*os.File, error) {
+	size, keep := consoleSettings(r)
+	if err := rotateConsole(path, size, keep); err != nil {
+		return nil, fmt.Errorf("rotate console log: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND|syscallNoFollow, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("open console log: %w", err)
+	}
+	return f, nil
+}
+
 // watchConsole starts bounding the console of jail name; stop ends it.
 func watchConsole(st *store.Store, name string, log hclog.Logger) (stop func()) {
-	size, keep := int64(logs.DefaultRotateSize), logs.DefaultKeep
-	if r, err := store.LoadDef(st.DefPath(name)); err == nil {
-		if r.LogRotateSize > 0 {
-			size = r.LogRotateSize
-		}
-		if r.Def.Logs.Keep > 0 {
-			keep = r.Def.Logs.Keep
-		}
-	}
+	r, _ := store.LoadDef(st.DefPath(name))
+	size, keep := consoleSettings(r)
 	done := make(chan struct{})
 	tick := time.NewTicker(consoleCheck)
 	go func() {

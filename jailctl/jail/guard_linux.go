@@ -2,7 +2,6 @@ package jail
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/jailsproject/jails/jailctl/store"
@@ -11,8 +10,8 @@ import (
 )
 
 // guard is a jail's port enforcement on Linux: eBPF programs attached to
-// its cgroup and the cgroup2 root, held as links (kmod/ports). The keeper
-// holds them for the jail's life.
+// its cgroup and the cgroup2 root (kmod/ports). A started jail keeps them
+// for its life (Leave); its teardown removes them (destroyKernel).
 type guard struct{ g *ports.Guard }
 
 // checkGuard fails a jail that reserves ports where they cannot be
@@ -46,17 +45,38 @@ func attachGuard(j *kmod.Jail, r *store.Resolved, private []ports.Port, log hclo
 	}
 }
 
-// Files are copies of the link descriptors, for the keeper.
-func (g guard) Files() ([]*os.File, error) {
-	if g.g == nil {
-		return nil, nil
+// Leave leaves the programs in force for the jail's life.
+func (g guard) Leave() {
+	if g.g != nil {
+		g.g.Leave()
 	}
-	return g.g.Files()
 }
 
-// Close detaches the programs held here (a keeper's copies stay).
+// Close detaches the programs and drops the reservations: a start that
+// failed.
 func (g guard) Close() {
 	if g.g != nil {
 		g.g.Close()
 	}
+}
+
+// removeGuard removes the jail's port programs from the cgroup2 root; its
+// own go with its cgroup.
+func removeGuard(j *kmod.Jail) error {
+	if j.CgroupID == 0 {
+		return nil
+	}
+	return ports.Remove(j.CgroupID)
+}
+
+// guardLeft names the jail's port programs still on the cgroup2 root.
+func guardLeft(j *kmod.Jail) []string {
+	if j.CgroupID == 0 {
+		return nil
+	}
+	progs, err := ports.Attached(j.CgroupID)
+	if err != nil {
+		progs = append(progs, "port programs unknown: "+err.Error())
+	}
+	return progs
 }

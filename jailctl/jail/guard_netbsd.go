@@ -1,8 +1,6 @@
 package jail
 
 import (
-	"os"
-
 	"github.com/hashicorp/go-hclog"
 	"github.com/jailsproject/jails/jailctl/store"
 	"github.com/jailsproject/jails/kmod"
@@ -19,6 +17,13 @@ func attachGuard(j *kmod.Jail, r *store.Resolved, _ []ports.Port, log hclog.Logg
 	return guard{}, nil
 }
 
-func (g guard) Files() ([]*os.File, error) { return nil, nil }
+func (g guard) Leave() {}
 
 func (g guard) Close() {}
+
+// removeGuard does nothing: the module's port reservations end with the
+// jail.
+func removeGuard(j *kmod.Jail) error { return nil }
+
+// guardLeft names nothing on NetBSD.
+func guardLeft(j *kmod.Jail) []string { return nil }

@@ -1,12 +1,14 @@
 // Package jail is the lifecycle of jails on a host: create, start, stop,
 // destroy, inspect and recover, over the on-disk registry (jailctl/store)
-// and the kernel (kmod). jailctl's commands, the keeper and `jailctl run`
+// and the kernel (kmod). jailctl's commands, `jailctl run` among them,
 // are thin users of it; it never prints.
 //
-// The kernel is the truth: a jail whose runtime record is damaged or
-// whose runtime directory is gone is found from its kernel state and its
-// keeper (Recover), and stop and destroy succeed only once nothing of it
-// is left (Leftovers).
+// A started jail runs on its own: no host process holds it but its jinit
+// (`jailctl run` keeps one in the foreground instead). The kernel is the
+// truth: a jail whose runtime record is damaged or whose runtime directory
+// is gone is found from its kernel state (Recover); one whose jinit has
+// ended is removed by the next command that looks at it; and stop and
+// destroy succeed only once nothing of it is left (Leftovers).
 package jail
 
 import (
@@ -15,6 +17,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/jailsproject/jails/jailctl/store"
@@ -57,8 +60,8 @@ func opError(op, name string, err error) error {
 type Host struct {
 	Store *store.Store
 	Log   hclog.Logger
-	// Exe is the jailctl binary, run again as each jail's keeper; jinit
-	// is looked for beside it (FindJinit).
+	// Exe is the jailctl binary; jinit is looked for beside it
+	// (FindJinit).
 	Exe string
 	// UIDBase is where Create allocates new jails' uid ranges from
 	// (0: store.DefaultUIDBase).
@@ -148,7 +151,8 @@ const (
 )
 
 // Inspect returns the jail's state. A jail nobody holds a lock on is
-// recovered first, so a dead keeper's leftovers are not shown as running.
+// recovered first, so what a jail that ended left is removed, and not
+// shown as running.
 func (h *Host) Inspect(name string) (*Info, error) {
 	if err := h.mustExist("inspect", name); err != nil {
 		return nil, err
@@ -171,14 +175,30 @@ func (h *Host) Inspect(name string) (*Info, error) {
 	return in, nil
 }
 
-// destroyKernel removes the jail's kernel state, then the port
-// reservations of every jail whose cgroup is gone (kmod/ports keys them
-// on the cgroup; kmod itself stays free of the eBPF code, which jinit
-// links and should not carry).
+// destroyKernel removes the jail's kernel state: its host port programs
+// (kmod/ports keys them on the cgroup id; its own go with its cgroup),
+// its cgroups and processes, then the port reservations of every jail
+// whose cgroup is gone. kmod itself stays free of the eBPF code, which
+// jinit links and should not carry.
 func destroyKernel(j *kmod.Jail, log hclog.Logger) error {
-	err := j.Destroy(log)
-	if rerr := ports.Release(); rerr != nil {
-		return errors.Join(err, rerr)
+	if !j.Ours() {
+		return j.Destroy(log) // ErrOtherIncarnation: a later start's
 	}
-	return err
+	var errs []error
+	if err := removeGuard(j); err != nil {
+		errs = append(errs, err)
+	}
+	if err := j.Destroy(log); err != nil {
+		errs = append(errs, err)
+	}
+	if err := ports.Release(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// waitExit waits up to within for a spawned jinit to exit.
+func waitExit(p *kmod.Process, within time.Duration) bool {
+	st, err := kmod.ProcStart(p.Pid())
+	return err != nil || kmod.WaitGone(p.Pid(), st, within)
 }

@@ -11,8 +11,8 @@ import (
 )
 
 // Run starts the jail and keeps it in this process until jinit exits
-// (jailctl run, for systemd and rc.d): the same start as Start, with this
-// process as the keeper. ready is called once the services are ready, or
+// (jailctl run, for systemd's jail@.service): the same start as Start,
+// with this process as the jail's keeper. ready is called once the services are ready, or
 // with why they are not (the jail is then stopped, and Run returns that
 // reason). SIGTERM, SIGINT or SIGHUP stop the jail.
 func (h *Host) Run(ctx context.Context, name string, timeout time.Duration, ready func(error)) error {
@@ -27,7 +27,7 @@ func (h *Host) Run(ctx context.Context, name string, timeout time.Duration, read
 		lk.Unlock()
 		return &Error{Op: "run", Name: name, Err: ErrRunning}
 	}
-	l, err := h.launch(ctx, name, StartOptions{Timeout: timeout})
+	l, err := h.launch(ctx, name, StartOptions{Timeout: timeout}, true)
 	if err == nil {
 		l.rt.Phase = store.Kept
 		if err = h.Store.WriteRuntime(name, &l.rt); err != nil {
@@ -38,14 +38,9 @@ func (h *Host) Run(ctx context.Context, name string, timeout time.Duration, read
 	if err != nil {
 		return opError("run", name, err)
 	}
-	links, err := l.guard.Files()
-	l.guard.Close()
-	if err != nil {
-		l.abandon(h)
-		return opError("run", name, err)
-	}
+	l.guard.Leave() // the teardown removes the programs
 	k := &held{name: name, incarnation: l.incarnation, jinitPid: l.proc.Pid(), pidfd: l.proc.PidFD,
-		sock: l.keeperEnd, links: links, kernel: l.kernel}
+		sock: l.keeperEnd, kernel: l.kernel}
 	readyC := make(chan error, 1)
 	go func() {
 		var notReady error

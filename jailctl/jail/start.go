@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -25,8 +26,10 @@ type StartOptions struct {
 }
 
 // Start starts a stopped jail and returns once jinit reports every service
-// ready, with the jail held by its keeper. On failure nothing of the jail
-// is left and the error says why (ErrRunning if it already runs).
+// ready. The jail then runs on its own: no host process holds it (its
+// jinit is the jail's life; the next command that finds it gone removes
+// what is left, Recover). On failure nothing of the jail is left and the
+// error says why (ErrRunning if it already runs).
 func (h *Host) Start(ctx context.Context, name string, o StartOptions) error {
 	if err := h.mustExist("start", name); err != nil {
 		return err
@@ -39,41 +42,70 @@ func (h *Host) Start(ctx context.Context, name string, o StartOptions) error {
 	if h.Store.Running(name) != nil {
 		return &Error{Op: "start", Name: name, Err: ErrRunning}
 	}
-	l, err := h.launch(ctx, name, o)
+	l, err := h.launch(ctx, name, o, false)
 	if err != nil {
 		return opError("start", name, err)
 	}
-	err = l.waitReady(ctx, o.Timeout)
-	// Ready or failed: either way the keeper takes the jail now (a failed
-	// start is then stopped like any jail).
-	if herr := l.handOff(h); herr != nil {
-		return opError("start", name, herr)
+	if err := l.waitReady(ctx, o.Timeout); err != nil {
+		err = fmt.Errorf("services did not start: %w", err)
+		l.fail(ctx, h, err)
+		return opError("start", name, err)
 	}
-	if err != nil {
-		h.stopLocked(ctx, name, 10*time.Second)
-		return opError("start", name, fmt.Errorf("services did not start: %w", err))
+	if err := l.letGo(h); err != nil {
+		l.abandon(h)
+		return opError("start", name, err)
 	}
 	return nil
 }
 
-// launched is a jail that a start built and holds until its keeper has it
-// (handOff), or the start itself keeps it (Run).
+// launched is a jail that a start built and holds until it lets it go
+// (letGo), or the start itself keeps it (Run).
 type launched struct {
 	name, incarnation string
 	kernel            *kmod.Jail
 	proc              *kmod.Process
 	guard             guard
-	keeperEnd         *os.File // our end of the keeper socket
+	keeperEnd         *os.File // our end of the keeper socket (Run only)
 	console           *os.File
 	ready             *readyWait
 	rt                store.Runtime
 }
 
+// letGo records the jail as running on its own and lets go of it: its
+// port programs stay attached (to its cgroup, and to the root until its
+// teardown), jinit is no longer this process's to reap.
+func (l *launched) letGo(h *Host) error {
+	l.rt.Phase, l.rt.KeeperPid = store.Released, 0
+	if err := h.Store.WriteRuntime(l.name, &l.rt); err != nil {
+		return err
+	}
+	l.guard.Leave()
+	l.release()
+	return nil
+}
+
+// fail stops a jail whose services did not start: jinit stops what did
+// start, in order, within failStop; then everything is removed, and why
+// it stopped is recorded.
+func (l *launched) fail(ctx context.Context, h *Host, why error) {
+	h.Store.MarkStopping(l.name)
+	if err := h.askShutdown(ctx, l.name); err != nil {
+		kmod.Signal(l.proc.PidFD, l.proc.Pid(), syscall.SIGTERM)
+	}
+	waitExit(l.proc, failStop)
+	l.abandon(h)
+	reason, _, _ := strings.Cut(why.Error(), "\n") // the rest is the failed services' last lines
+	h.Store.WriteLast(l.name, reason)
+}
+
+// failStop bounds the orderly stop of a start that failed.
+const failStop = 10 * time.Second
+
 // launch builds the jail's kernel state, clones jinit into it and returns
 // once jinit runs. Each step is recorded before it is made, so a start
 // killed at any point leaves what the next command's Recover removes. On
 // failure nothing is left.
-func (h *Host) launch(ctx context.Context, name string, o StartOptions) (*launched, error) {
+func (h *Host) launch(ctx context.Context, name string, o StartOptions, kept bool) (*launched, error) {
 	r, err := store.LoadDef(h.Store.DefPath(name))
 	if err != nil {
 		return nil, err
@@ -89,14 +121,14 @@ func (h *Host) launch(ctx context.Context, name string, o StartOptions) (*launch
 		return nil, err
 	}
 	l := &launched{name: name, incarnation: newIncarnation()}
-	if err := l.build(ctx, h, r, jinit, o); err != nil {
+	if err := l.build(ctx, h, r, jinit, o, kept); err != nil {
 		l.abandon(h)
 		return nil, err
 	}
 	return l, nil
 }
 
-func (l *launched) build(ctx context.Context, h *Host, r *store.Resolved, jinit string, o StartOptions) error {
+func (l *launched) build(ctx context.Context, h *Host, r *store.Resolved, jinit string, o StartOptions, kept bool) error {
 	st, name := h.Store, l.name
 	if err := checkGuard(r); err != nil {
 		return err
@@ -107,6 +139,7 @@ func (l *launched) build(ctx context.Context, h *Host, r *store.Resolved, jinit 
 		}
 	}
 	spec := jailSpec(st, r, jinit, o.NoServices, h.Log.IsDebug())
+	spec.Incarnation, spec.ConsoleMax = l.incarnation, consoleMax(r)
 	kernel, err := kmod.PlanJail(spec, st.CgroupGroup())
 	if err != nil {
 		return err
@@ -124,8 +157,8 @@ func (l *launched) build(ctx context.Context, h *Host, r *store.Resolved, jinit 
 	// The wait for readiness connects now: the connection waits in the
 	// socket's backlog and is answered the moment the services are ready.
 	l.ready = startReadyWait(ctx, st.SockPath(name), o.Timeout)
-	if l.console, err = os.OpenFile(st.ConsolePath(name), os.O_CREATE|os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW, 0o640); err != nil {
-		return fmt.Errorf("open console log: %w", err)
+	if l.console, err = openConsole(st.ConsolePath(name), r); err != nil {
+		return err
 	}
 	if err := kernel.Create(spec, h.Log); err != nil {
 		return err
@@ -138,7 +171,7 @@ func (l *launched) build(ctx context.Context, h *Host, r *store.Resolved, jinit 
 		l.guard, err = attachGuard(kernel, r, h.HostPrivate, h.Log)
 		guarded <- err
 	}()
-	err = l.spawn(kernel, spec, control)
+	err = l.spawn(kernel, spec, control, kept)
 	if gerr := <-guarded; err == nil {
 		err = gerr
 	}
@@ -152,15 +185,20 @@ func (l *launched) build(ctx context.Context, h *Host, r *store.Resolved, jinit 
 	return l.proc.Release(spec)
 }
 
-// spawn clones jinit into the jail with its end of the keeper socket.
-func (l *launched) spawn(kernel *kmod.Jail, spec kmod.Spec, control *os.File) error {
-	jinitEnd, keeperEnd, err := socketPair()
-	if err != nil {
-		return fmt.Errorf("create keeper socket: %w", err)
+// spawn clones jinit into the jail; a kept jail's jinit gets its end of
+// the keeper socket.
+func (l *launched) spawn(kernel *kmod.Jail, spec kmod.Spec, control *os.File, kept bool) error {
+	o := kmod.SpawnOptions{Control: control, Console: l.console}
+	if kept {
+		jinitEnd, keeperEnd, err := socketPair()
+		if err != nil {
+			return fmt.Errorf("create keeper socket: %w", err)
+		}
+		defer jinitEnd.Close()
+		l.keeperEnd, o.Keeper = keeperEnd, jinitEnd
 	}
-	l.keeperEnd = keeperEnd
-	l.proc, err = kernel.Spawn(spec, kmod.SpawnOptions{Control: control, Console: l.console, Keeper: jinitEnd})
-	jinitEnd.Close()
+	var err error
+	l.proc, err = kernel.Spawn(spec, o)
 	return err
 }
 

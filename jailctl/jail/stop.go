@@ -11,11 +11,13 @@ import (
 
 	"github.com/jailsproject/jails/jailctl/store"
 	"github.com/jailsproject/jails/jinit/control"
+	"github.com/jailsproject/jails/kmod"
 	"github.com/jailsproject/jails/services"
 )
 
-// Stop asks jinit for its orderly shutdown and waits until the keeper has
-// torn the jail down; past timeout every process of the jail is killed.
+// Stop asks jinit for its orderly shutdown, waits for it to end and tears
+// the jail down (a jail that `jailctl run` keeps, its keeper does); past
+// timeout every process of the jail is killed.
 // It returns nil only once nothing of the jail is left (Leftovers). A
 // stopped jail is not an error.
 func (h *Host) Stop(ctx context.Context, name string, timeout time.Duration) error {
@@ -31,9 +33,6 @@ func (h *Host) Stop(ctx context.Context, name string, timeout time.Duration) err
 }
 
 func (h *Host) stopLocked(ctx context.Context, name string, timeout time.Duration) error {
-	// A jail stopped through its record (the lock held since) can have no
-	// keeper the record does not name: the recovery that took the lock
-	// recorded any. Others are looked for among all processes.
 	rt := h.Store.Running(name)
 	if rt != nil {
 		h.Store.MarkStopping(name)
@@ -45,16 +44,16 @@ func (h *Host) stopLocked(ctx context.Context, name string, timeout time.Duratio
 			h.Log.Warn("jail did not stop in time: killing it", "jail", name, "timeout", timeout)
 			signalJinit(rt, syscall.SIGKILL)
 			if !waitGone(rt, 5*time.Second) {
-				return fmt.Errorf("the keeper (pid %d) did not exit", rt.KeeperPid)
+				return fmt.Errorf("%s did not exit", holder(rt))
 			}
 		}
 	}
-	// The keeper is gone, or was never there: whatever is left, the
-	// recovery removes, and only then is the jail stopped.
+	// Whatever is left, the recovery removes, and only then is the jail
+	// stopped.
 	if err := h.recover(name); err != nil {
 		return err
 	}
-	if left := h.leftovers(name, rt == nil); len(left) > 0 {
+	if left := h.leftovers(name, rt); len(left) > 0 {
 		return fmt.Errorf("left behind: %s", strings.Join(left, "; "))
 	}
 	return nil
@@ -72,34 +71,39 @@ func (h *Host) askShutdown(ctx context.Context, name string) error {
 	return err
 }
 
-// signalJinit signals the jail's jinit, if the record names it (a record
-// written before jinit was cloned does not: kill(0) would signal our own
-// process group).
+// signalJinit signals the jail's jinit, if the record names it and it
+// still runs (a record written before jinit was cloned names none:
+// kill(0) would signal our own process group).
 func signalJinit(rt *store.Runtime, sig syscall.Signal) {
-	if rt.JinitPid > 0 {
+	if rt.JinitPid > 0 && (rt.JinitStart == 0 || rt.JinitAlive()) {
 		syscall.Kill(rt.JinitPid, sig)
 	}
 }
 
-// waitGone waits for the keeper to exit, which happens after it removed
-// the jail's kernel state.
+// waitGone waits for what holds the jail to exit: its jinit, or the
+// keeper that runs it, which exits once it has removed the jail.
 func waitGone(rt *store.Runtime, within time.Duration) bool {
-	deadline := time.Now().Add(within)
-	for rt.Alive() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(10 * time.Millisecond)
+	if rt.Phase == store.Released {
+		return kmod.WaitGone(rt.JinitPid, rt.JinitStart, within)
 	}
-	return true
+	return kmod.WaitGone(rt.KeeperPid, rt.KeeperStart, within)
+}
+
+// holder names what holds the jail, for an error.
+func holder(rt *store.Runtime) string {
+	if rt.Phase == store.Released {
+		return fmt.Sprintf("jinit (pid %d)", rt.JinitPid)
+	}
+	return fmt.Sprintf("the keeper (pid %d)", rt.KeeperPid)
 }
 
 // Leftovers lists what of a jail that is not running is still on the
-// host: its kernel state (processes, cgroups or the module's jail), keeper
-// processes, a runtime directory, mounts there.
-func (h *Host) Leftovers(name string) []string { return h.leftovers(name, true) }
+// host: its kernel state (processes, cgroups or the module's jail), its
+// port programs on the cgroup2 root, a runtime directory, mounts there.
+func (h *Host) Leftovers(name string) []string { return h.leftovers(name, nil) }
 
-func (h *Host) leftovers(name string, keepers bool) []string {
+// leftovers is Leftovers, with the record the jail last ran with, if any.
+func (h *Host) leftovers(name string, rt *store.Runtime) []string {
 	var out []string
 	found, err := h.findKernel(name)
 	if err != nil {
@@ -107,11 +111,10 @@ func (h *Host) leftovers(name string, keepers bool) []string {
 	}
 	for _, k := range found {
 		out = append(out, "kernel state "+k.String())
+		out = append(out, guardLeft(k)...)
 	}
-	if keepers {
-		for _, p := range h.keepersOf(name) {
-			out = append(out, fmt.Sprintf("keeper pid %d", p.pid))
-		}
+	if rt != nil && rt.Kernel != nil {
+		out = append(out, guardLeft(rt.Kernel)...)
 	}
 	if _, err := os.Lstat(h.Store.RunDir(name)); err == nil {
 		out = append(out, "runtime directory "+h.Store.RunDir(name))

@@ -15,7 +15,8 @@ import (
 // size or modification time changes, so a restart or a hand edit is seen
 // at once), and its kernel limits (read on the first scrape of a run).
 // Figures are never cached: every scrape samples the kernel and asks jinit.
-// Each jail is still checked for life (its keeper's start time) every time.
+// Each jail is still checked for life (the start time of its jinit, or
+// of the jailctl that keeps it) every time.
 type Cache struct {
 	mu   sync.Mutex
 	jail map[string]*cachedJail

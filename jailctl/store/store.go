@@ -156,13 +156,17 @@ func (s *Store) TryLock(name string) (*Lock, error) {
 // later command can find it, or clean up after a crash. One start writes
 // it in phases (Phase), each time whole and atomically.
 type Runtime struct {
-	// Incarnation names one start of the jail: its keeper acts only on a
-	// record of its own incarnation.
-	Incarnation string    `json:"incarnation"`
-	Phase       Phase     `json:"phase"`
-	KeeperPid   int       `json:"keeper_pid"`
-	KeeperStart uint64    `json:"keeper_start"` // start time, against pid reuse
+	// Incarnation names one start of the jail: a command acts only on a
+	// record of the incarnation it knows.
+	Incarnation string `json:"incarnation"`
+	Phase       Phase  `json:"phase"`
+	// KeeperPid is the jailctl that holds the jail: the start while it
+	// builds it, or `jailctl run` for the jail's life. None once the jail
+	// runs on its own (Released).
+	KeeperPid   int       `json:"keeper_pid,omitempty"`
+	KeeperStart uint64    `json:"keeper_start,omitempty"` // start time, against pid reuse
 	JinitPid    int       `json:"jinit_pid,omitempty"`
+	JinitStart  uint64    `json:"jinit_start,omitempty"`
 	Started     time.Time `json:"started"`
 	// Kernel is the jail's kernel state (Linux: its cgroup; NetBSD: its
 	// secmodel_jail id and composed root), planned before anything is
@@ -175,12 +179,15 @@ type Phase string
 
 const (
 	// Planned: the kernel state is decided, perhaps partly made; the
-	// starting jailctl is the keeper.
+	// starting jailctl holds it.
 	Planned Phase = "planned"
 	// Spawned: jinit runs (JinitPid); the starting jailctl still holds it.
 	Spawned Phase = "spawned"
-	// Kept: the jail's keeper holds it.
+	// Kept: `jailctl run` holds the jail, in the foreground, for its life.
 	Kept Phase = "kept"
+	// Released: the services are up and the jail runs on its own, held
+	// by no host process: it lives as long as its jinit.
+	Released Phase = "released"
 )
 
 // LastExit is lib/NAME/last-exit.json: why the jail last stopped.
@@ -201,13 +208,22 @@ func (s *Store) ReadRuntime(name string) (*Runtime, error) {
 	return &rt, nil
 }
 
-// WriteRuntime records rt, with its keeper's start time, atomically.
+// WriteRuntime records rt, with the start times of its keeper and jinit
+// (taken once), atomically.
 func (s *Store) WriteRuntime(name string, rt *Runtime) error {
-	start, err := procStart(rt.KeeperPid)
-	if err != nil {
-		return fmt.Errorf("record jail %s: keeper: %w", name, err)
+	rt.KeeperStart = 0
+	if rt.KeeperPid > 0 {
+		start, err := procStart(rt.KeeperPid)
+		if err != nil {
+			return fmt.Errorf("record jail %s: keeper: %w", name, err)
+		}
+		rt.KeeperStart = start
 	}
-	rt.KeeperStart = start
+	if rt.JinitPid > 0 && rt.JinitStart == 0 {
+		// A jinit already gone is recorded so: a released jail whose
+		// jinit has no start time is not alive (JinitAlive).
+		rt.JinitStart, _ = procStart(rt.JinitPid)
+	}
 	b, err := json.Marshal(rt)
 	if err != nil {
 		return fmt.Errorf("record jail %s: %w", name, err)
@@ -232,13 +248,29 @@ func (s *Store) WriteLast(name, reason string) {
 	WriteAtomic(s.LastPath(name), b, 0o644)
 }
 
-// alive reports whether the jail's keeper is still the process recorded.
+// Alive reports whether the jail is still held as recorded: by its
+// keeper, or, released, by its jinit.
 func (rt *Runtime) Alive() bool {
-	if rt == nil || rt.KeeperPid <= 0 {
+	if rt == nil {
+		return false
+	}
+	if rt.Phase == Released {
+		return rt.JinitAlive()
+	}
+	if rt.KeeperPid <= 0 {
 		return false
 	}
 	st, err := procStart(rt.KeeperPid)
 	return err == nil && st == rt.KeeperStart
+}
+
+// JinitAlive reports whether the recorded jinit still runs.
+func (rt *Runtime) JinitAlive() bool {
+	if rt == nil || rt.JinitPid <= 0 || rt.JinitStart == 0 {
+		return false
+	}
+	st, err := procStart(rt.JinitPid)
+	return err == nil && st == rt.JinitStart
 }
 
 // running returns the runtime of a running jail, or nil.
@@ -274,8 +306,8 @@ func (s *Store) RemoveRunDir(name string) error {
 	return os.RemoveAll(dir)
 }
 
-// markStopping records that an operator asked the jail to stop, so the
-// keeper reports "stopped" rather than an unexpected exit.
+// MarkStopping records that an operator asked the jail to stop, so its
+// end is recorded as "stopped" rather than an unexpected exit.
 func (s *Store) MarkStopping(name string) {
 	os.WriteFile(filepath.Join(s.RunDir(name), "stopping"), nil, 0o600)
 }

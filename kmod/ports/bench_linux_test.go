@@ -89,17 +89,8 @@ func benchSetups(b *testing.B, mode string, setups ...string) {
 // host program pays both.
 func progRuntime(b *testing.B, g *Guard) float64 {
 	var total float64
-	for _, l := range g.links {
-		info, err := l.Info()
-		if err != nil {
-			b.Fatal(err)
-		}
-		prog, err := ebpf.NewProgramFromID(info.Program)
-		if err != nil {
-			b.Fatal(err)
-		}
-		st, err := prog.Stats()
-		prog.Close()
+	for _, a := range g.attached {
+		st, err := a.prog.Stats()
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -4,9 +4,10 @@
 // processes of that jail bind them (on any address, IPv4 and IPv6), and by
 // default lets the jail bind nothing but its own ports and ephemeral ones.
 //
-// On Linux the rules are eBPF cgroup/bind4 and cgroup/bind6 programs held by
-// unpinned bpf_links (see kmod/linux/README.md): enforcement lasts exactly as
-// long as the process holding the Guard, the jail's keeper. On NetBSD the
+// On Linux the rules are eBPF cgroup/bind4 and cgroup/bind6 programs
+// attached to the jail's cgroup and to the cgroup2 root (see
+// kmod/linux/README.md): the jail's go with its cgroup, the root's are
+// removed by the jail's teardown (Remove, Sweep). On NetBSD the
 // secmodel_jail kernel module enforces reservations itself.
 //
 // The types and CheckConflicts are plain Go and work on every platform.

@@ -20,15 +20,25 @@ var bindHooks = []ebpf.AttachType{ebpf.AttachCGroupInet4Bind, ebpf.AttachCGroupI
 var reachHooks = []ebpf.AttachType{ebpf.AttachCGroupInet4Connect, ebpf.AttachCGroupInet6Connect,
 	ebpf.AttachCGroupUDP4Sendmsg, ebpf.AttachCGroupUDP6Sendmsg}
 
-// Guard holds the bpf_links that enforce one jail's port ownership. The
-// links are not pinned: they detach on Close or when the holding process
-// exits, whichever comes first.
+// Guard is one jail's port enforcement: programs attached to its cgroup
+// and to the cgroup2 root. They are attached, not linked: a jail is not
+// kept by any host process, so nothing could hold a bpf_link for its life.
+// The jail's programs go with its cgroup; the root's (named after the
+// jail's cgroup id, hostName) stay until Close, Remove, or Sweep once that
+// cgroup is gone.
 type Guard struct {
 	mu       sync.Mutex
-	links    []*link.RawLink
+	attached []attachment
 	ports    []Port
 	cgroup   string
 	reserved bool // own ports are in net.ipv4.ip_local_reserved_ports
+}
+
+// attachment is one program attached to one cgroup.
+type attachment struct {
+	prog *ebpf.Program
+	dir  string
+	at   ebpf.AttachType
 }
 
 // Attach enforces own for the jail whose cgroup2 directory is
@@ -45,9 +55,10 @@ type Guard struct {
 //   - own port numbers in net.ipv4.ip_local_reserved_ports, so that no
 //     ephemeral or autobind allocation on the host takes one (reserved.go).
 //
-// Denied binds fail with EACCES and denied connects with ECONNREFUSED
-// (EPERM on kernels before 5.18, which lack bpf_set_retval). Attach is all
-// or nothing.
+// Every attachment is BPF_F_ALLOW_MULTI: nothing below the jail cgroup
+// can replace or override it. Denied binds fail with EACCES and denied
+// connects with ECONNREFUSED (EPERM on kernels before 5.18, which lack
+// bpf_set_retval). Attach is all or nothing.
 func Attach(jailCgroupDir string, own []Port, opt Options) (*Guard, error) {
 	own, err := normalize(own)
 	if err != nil {
@@ -118,7 +129,7 @@ func (g *Guard) attachPrivate(p progParams, cg cgroupInfo, private []Port) error
 	return g.attachPair(p, cg.dir, reachHooks)
 }
 
-// attachPair loads p for each hook and links it to the cgroup dir.
+// attachPair loads p for each hook and attaches it to the cgroup dir.
 func (g *Guard) attachPair(p progParams, dir string, hooks []ebpf.AttachType) error {
 	f, err := os.Open(dir)
 	if err != nil {
@@ -130,56 +141,33 @@ func (g *Guard) attachPair(p progParams, dir string, hooks []ebpf.AttachType) er
 		if err != nil {
 			return err
 		}
-		// AttachRawLink, not link.AttachCgroup: the latter falls back to
-		// PROG_ATTACH, which would outlive this process.
-		l, err := link.AttachRawLink(link.RawLinkOptions{Target: int(f.Fd()), Program: prog, Attach: at})
-		prog.Close() // the link keeps the program alive
+		err = link.RawAttachProgram(link.RawAttachProgramOptions{Target: int(f.Fd()), Program: prog, Attach: at, Flags: unix.BPF_F_ALLOW_MULTI})
 		if err != nil {
-			return fmt.Errorf("link %s program to %s for %s: %w", p.kind, dir, at, err)
+			prog.Close()
+			return fmt.Errorf("attach %s program to %s for %s: %w", p.kind, dir, at, err)
 		}
-		g.links = append(g.links, l)
+		g.attached = append(g.attached, attachment{prog: prog, dir: dir, at: at})
 	}
 	return nil
-}
-
-// Files returns duplicates of the link descriptors, for handing the guard
-// to another process: the programs stay attached while any copy is open.
-// The caller closes them.
-//
-// The reservation in ip_local_reserved_ports goes with the links: Close
-// no longer removes it, Release does once the jail's cgroup is gone.
-func (g *Guard) Files() ([]*os.File, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.reserved = false
-	var out []*os.File
-	for _, l := range g.links {
-		fd, err := unix.FcntlInt(uintptr(l.FD()), unix.F_DUPFD_CLOEXEC, 0)
-		if err != nil {
-			for _, f := range out {
-				f.Close()
-			}
-			return nil, fmt.Errorf("duplicate port guard link: %w", err)
-		}
-		out = append(out, os.NewFile(uintptr(fd), "bpf-link"))
-	}
-	return out, nil
 }
 
 // Ports returns the enforced ports, sorted and without duplicates.
 func (g *Guard) Ports() []Port { return slices.Clone(g.ports) }
 
-// Close detaches every program. It is safe to call more than once.
+// Close detaches every program and drops the reservations. It is safe to
+// call more than once. A jail that runs on keeps its programs: the guard
+// is then left (Leave), and the jail's teardown removes what it made.
 func (g *Guard) Close() error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var errs []error
-	for _, l := range g.links {
-		if err := l.Close(); err != nil {
+	for _, a := range g.attached {
+		if err := detach(a.dir, a.prog, a.at); err != nil {
 			errs = append(errs, fmt.Errorf("detach port guard of %s: %w", g.cgroup, err))
 		}
+		a.prog.Close()
 	}
-	g.links = nil
+	g.attached = nil
 	if g.reserved {
 		if err := unreserve(g.cgroup); err != nil {
 			errs = append(errs, err)
@@ -187,6 +175,35 @@ func (g *Guard) Close() error {
 		g.reserved = false
 	}
 	return errors.Join(errs...)
+}
+
+// Leave lets go of the guard's descriptors and leaves everything it
+// made in force, for the life of the jail: the programs stay attached and
+// the ports reserved until the jail's teardown (Remove, Sweep, Release).
+func (g *Guard) Leave() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, a := range g.attached {
+		a.prog.Close()
+	}
+	g.attached, g.reserved = nil, false
+}
+
+// detach detaches prog from the cgroup dir; one already gone is fine.
+func detach(dir string, prog *ebpf.Program, at ebpf.AttachType) error {
+	f, err := os.Open(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // the jail's programs went with its cgroup
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	err = link.RawDetachProgram(link.RawDetachProgramOptions{Target: int(f.Fd()), Program: prog, Attach: at})
+	if errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	return err
 }
 
 // Supported returns nil if this kernel can load and link the programs, or
@@ -223,8 +240,8 @@ func Supported() error {
 			prog.Close()
 		}
 	}
-	// bpf_link for cgroups (5.7) predates bpf_get_current_ancestor_cgroup_id
-	// (5.7 as well), so a kernel that loaded the programs can link them.
+	// BPF_F_ALLOW_MULTI (4.15) predates bpf_get_current_ancestor_cgroup_id
+	// (5.7), so a kernel that loaded the programs can attach them.
 	return nil
 }
 

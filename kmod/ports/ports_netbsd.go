@@ -26,3 +26,18 @@ func Supported() error { return errNetBSD }
 
 // Release does nothing: secmodel_jail's reservations end with the jail.
 func Release() error { return nil }
+
+// Leave does nothing.
+func (g *Guard) Leave() {}
+
+// Remove does nothing: a NetBSD jail's ports end with the jail.
+func Remove(id uint64) error { return nil }
+
+// Sweep does nothing on NetBSD.
+func Sweep() error { return nil }
+
+// Attached lists nothing on NetBSD.
+func Attached(id uint64) ([]string, error) { return nil, nil }
+
+// Orphans names nothing on NetBSD.
+func Orphans() ([]string, error) { return nil, nil }

@@ -146,8 +146,12 @@ func loadProgram(p progParams, at ebpf.AttachType) (*ebpf.Program, error) {
 	if p.kind == privateProg {
 		hook = "_conn"
 	}
+	name := "jails_" + p.kind.String() + hook // at most 15 bytes
+	if p.kind == hostProg {
+		name = hostName(p.jailID)
+	}
 	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
-		Name:         "jails_" + p.kind.String() + hook, // at most 15 bytes
+		Name:         name,
 		Type:         ebpf.CGroupSockAddr,
 		AttachType:   at,
 		Instructions: p.instructions(),

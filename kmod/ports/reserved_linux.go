@@ -23,7 +23,7 @@ import (
 // is recorded in reservedRegistry (under its flock): a guard removes only
 // the numbers it added, never one another jail still needs or one the
 // administrator had listed before, and numbers of guards whose jail
-// cgroup is gone (a keeper killed before Close) are removed by the next
+// cgroup is gone (every started jail's: Guard.Leave) are removed by the next
 // guard that reserves or releases.
 
 var (
@@ -63,9 +63,8 @@ func reserve(owner string, own []Port) error {
 }
 
 // Release removes from net.ipv4.ip_local_reserved_ports what guards of
-// jails whose cgroup is gone had added: the keeper that held a guard may
-// have exited without closing it (it is killed, or it handed the links on
-// and only closes those), so whoever removes a jail's cgroup calls this.
+// jails whose cgroup is gone had added: a started jail's guard is left in
+// force (Guard.Leave), so whoever removes a jail's cgroup calls this.
 func Release() error {
 	if _, err := os.Stat(reservedRegistry); errors.Is(err, os.ErrNotExist) {
 		return nil // no jail ever reserved a port here

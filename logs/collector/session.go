@@ -47,8 +47,8 @@ func (c *Collector) session(ctx context.Context, name string) {
 	}
 }
 
-// jailGone waits (briefly) for the keeper's last-exit record and writes
-// the end of the stream.
+// jailGone waits (briefly) for the jail's last-exit record (its stop, or
+// its keeper, writes it) and writes the end of the stream.
 func (c *Collector) jailGone(ctx context.Context, name string, js *logs.JailStore) {
 	cp := js.Checkpoint()
 	for i := 0; i < 50 && ctx.Err() == nil; i++ {
