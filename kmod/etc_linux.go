@@ -1,7 +1,6 @@
 package kmod
 
 import (
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -52,8 +51,12 @@ func prepareEtcLayer(writable, opaqueXattr string) error {
 	if err := os.MkdirAll(filepath.Join(writable, ".etc-work"), 0o700); err != nil {
 		return fmt.Errorf("compose /etc: %w", err)
 	}
+	// getrandom(2) itself: crypto/rand would link its FIPS module into
+	// jinit, which runs this in the stage.
 	id := make([]byte, 16)
-	rand.Read(id)
+	if _, err := unix.Getrandom(id, 0); err != nil {
+		return fmt.Errorf("compose /etc: machine id: %w", err)
+	}
 	plan, err := PlanEtc(os.DirFS("/etc"), hex.EncodeToString(id))
 	if err != nil {
 		return err
