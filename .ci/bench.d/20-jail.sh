@@ -158,7 +158,7 @@ A start runs two Go programs one after the other — jailctl, which builds
 the jail and clones jinit into it, and jinit (the stage that composes the
 root, then PID 1) — and the service's shell. Nothing is left on the host
 once the command has returned but jinit: a started jail has no keeper
-(issue 22; `jailctl run` keeps its jail in the foreground instead). The
+(issue 22; \`jailctl run\` keeps its jail in the foreground instead). The
 *floor* rows add up what starting the programs costs on this machine
 before any of them does any work; the empty Go program's start is the Go
 runtime's own (its page faults cost tens of µs each on this virtual
