@@ -1,13 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
 	"io"
 	"math"
-	"net/http"
+	"net"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -126,19 +128,12 @@ func collectorCPU(ctx context.Context, addr string, names []string) map[string]c
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+addr+path, nil)
+	body, err := httpGet(ctx, addr, path)
 	if err != nil {
 		return out
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return out
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return out
-	}
-	parseCollectorCPU(io.LimitReader(resp.Body, 64<<20), out)
+	defer body.Close()
+	parseCollectorCPU(io.LimitReader(body, 64<<20), out)
 	return out
 }
 
@@ -234,4 +229,48 @@ func percent(x *float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.1f%%", *x*100)
+}
+
+// httpGet fetches path from the HTTP server at addr (a collector) with an
+// HTTP/1.0 request, whose answer ends with the connection, and returns the
+// body of a 200 answer. Not net/http: that package (and the TLS and X.509
+// code it brings) would be linked and initialised on every jailctl start
+// for this one request of `jailctl stats`.
+func httpGet(ctx context.Context, addr, path string) (io.ReadCloser, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		c.SetDeadline(dl)
+	}
+	if _, err := fmt.Fprintf(c, "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: jailctl\r\n\r\n", path, addr); err != nil {
+		c.Close()
+		return nil, err
+	}
+	br := bufio.NewReaderSize(c, 64<<10)
+	status, err := br.ReadString('\n')
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	if f := strings.Fields(status); len(f) < 2 || !strings.HasPrefix(f[0], "HTTP/1.") || f[1] != "200" {
+		c.Close()
+		return nil, fmt.Errorf("GET %s from %s: %s", path, addr, strings.TrimSpace(status))
+	}
+	for n := 0; ; n++ {
+		line, err := br.ReadString('\n')
+		if err != nil || n > 100 {
+			c.Close()
+			return nil, fmt.Errorf("GET %s from %s: bad headers", path, addr)
+		}
+		if strings.TrimRight(line, "\r\n") == "" {
+			break
+		}
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{br, c}, nil
 }
