@@ -86,3 +86,24 @@ func TestImportsPointDown(t *testing.T) {
 		}
 	}
 }
+
+// What the start path's two programs link is what each start pays for in
+// page faults (docs/ARCHITECTURE.md, "Where a jail's start goes"):
+// neither links net/http or the TLS and X.509 code it brings (`jailctl
+// stats` asks the collector with a plain HTTP/1.0 request), and jinit, the
+// jail's PID 1 in every jail, links no eBPF library and no crypto.
+func TestStartPathWeight(t *testing.T) {
+	banned := map[string][]string{
+		module + "jailctl": {"net/http", "crypto/tls", "crypto/x509"},
+		module + "jinit":   {"net/http", "crypto/tls", "crypto/x509", "github.com/cilium/ebpf", "crypto/rand", "crypto/sha256"},
+	}
+	for _, p := range goList(t, "./jailctl", "./jinit") {
+		for _, d := range p.Deps {
+			for _, b := range banned[p.ImportPath] {
+				if d == b || strings.HasPrefix(d, b+"/") {
+					t.Errorf("%s links %s", p.ImportPath, d)
+				}
+			}
+		}
+	}
+}
