@@ -66,7 +66,11 @@ func removeGuard(j *kmod.Jail) error {
 	if j.CgroupID == 0 {
 		return nil
 	}
-	return ports.Remove(j.CgroupID)
+	err := ports.Remove(j.CgroupID)
+	if err != nil && ports.Supported() != nil {
+		return nil // a kernel that cannot run the programs has none attached
+	}
+	return err
 }
 
 // guardLeft names the jail's port programs still on the cgroup2 root.
@@ -75,7 +79,8 @@ func guardLeft(j *kmod.Jail) []string {
 		return nil
 	}
 	progs, err := ports.Attached(j.CgroupID)
-	if err != nil {
+	// A kernel that cannot run the programs has none attached.
+	if err != nil && ports.Supported() == nil {
 		progs = append(progs, "port programs unknown: "+err.Error())
 	}
 	return progs
