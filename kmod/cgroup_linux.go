@@ -296,22 +296,14 @@ func (cg *Cgroup) AddProc(pid int) error {
 }
 
 // EnterV1 moves the calling OS thread, which must be locked to its
-// goroutine, into the v1 hierarchies, so that what it forks is born there;
-// leave moves it back. Moving a process means taking the kernel's global
+// goroutine, into the v1 hierarchies of a cgroup this process planned
+// (PlanCgroup), so that what it forks is born there; leave moves it back. Moving a process means taking the kernel's global
 // threadgroup lock for writing, an RCU grace period (a few milliseconds)
 // on every start; a thread moving itself through the "tasks" file does
 // not take it (cgroup_procs_write_start). The thread must move back: Go
 // may not end it with its goroutine (the main thread is kept), and a
 // thread left in the jail's cgroups keeps them from being removed.
 func (cg *Cgroup) EnterV1() (leave func() error, err error) {
-	dirs := cg.v1Dirs()
-	if len(dirs) == 0 {
-		return func() error { return nil }, nil
-	}
-	l, err := detectCgroups()
-	if err != nil {
-		return nil, err
-	}
 	var back []string
 	leave = func() error {
 		var errs []error
@@ -322,11 +314,10 @@ func (cg *Cgroup) EnterV1() (leave func() error, err error) {
 		}
 		return errors.Join(errs...)
 	}
-	for _, c := range dirs {
-		orig := filepath.Join(l.v1Mount[c], l.v1Own[c])
-		if l.v1Mount[c] == "" {
-			return nil, errors.Join(fmt.Errorf("join %s cgroup: its hierarchy is not mounted", c), leave())
-		}
+	for _, c := range cg.v1Dirs() {
+		// PlanCgroup put the jail at GROUP/NAME below this process's own
+		// cgroup: where the thread comes back to.
+		orig := filepath.Dir(filepath.Dir(cg.V1[c]))
 		if err := writeFile(filepath.Join(cg.V1[c], "tasks"), "0"); err != nil {
 			return nil, errors.Join(fmt.Errorf("join %s cgroup: %w", c, err), leave())
 		}

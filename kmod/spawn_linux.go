@@ -139,19 +139,17 @@ func forkStage(spec Spec, cg *Cgroup, cmd *exec.Cmd) error {
 			errc <- err
 			return
 		}
-		defer func() {
-			if err := leave(); err != nil {
-				panic(err) // a thread of ours in the jail's cgroups: never
-			}
-		}()
 		if prof, err := profile.Parse(spec.Profile); err == nil {
 			profile.NarrowStageBounding(prof)
 		}
+		start := cmd.Start
 		if spec.UserNS != nil {
-			errc <- asRangeOwner(*spec.UserNS, cmd.Start)
-			return
+			start = func() error { return asRangeOwner(*spec.UserNS, cmd.Start) }
 		}
-		errc <- cmd.Start()
+		// A thread left in the jail's cgroups keeps them from being
+		// removed: failing to leave fails the spawn (the caller kills the
+		// stage).
+		errc <- errors.Join(start(), leave())
 	}()
 	return <-errc
 }

@@ -182,7 +182,7 @@ func (h *Host) Inspect(name string) (*Info, error) {
 // jinit links and should not carry.
 func destroyKernel(j *kmod.Jail, log hclog.Logger) error {
 	if !j.Ours() {
-		return j.Destroy(log) // ErrOtherIncarnation: a later start's
+		return kmod.ErrOtherIncarnation // a later start's: not ours to remove
 	}
 	var errs []error
 	if err := removeGuard(j); err != nil {

@@ -47,64 +47,57 @@ type hostProgram struct {
 // Remove detaches the host programs of the jail whose cgroup id is id.
 // Its own programs go with its cgroup.
 func Remove(id uint64) error {
-	return removeWhere(func(j uint64) bool { return j == id })
+	return withHostPrograms(false, func(root string, progs []hostProgram, _ map[uint64]bool) error {
+		return detachAll(root, progs, func(j uint64) bool { return j == id })
+	})
 }
 
 // Sweep detaches the host programs of every jail whose cgroup is gone.
 func Sweep() error {
-	progs, root, err := hostPrograms()
-	if err != nil || len(progs) == 0 {
-		return err
-	}
-	closeAll(progs)
-	live, err := cgroupIDs(root)
-	if err != nil {
-		return err
-	}
-	return removeWhere(func(j uint64) bool { return !live[j] })
+	return withHostPrograms(true, func(root string, progs []hostProgram, live map[uint64]bool) error {
+		return detachAll(root, progs, func(j uint64) bool { return !live[j] })
+	})
 }
 
 // Orphans names the host programs of jails whose cgroup is gone, which
 // Sweep would remove: what a teardown that did not finish left.
-func Orphans() ([]string, error) {
-	progs, root, err := hostPrograms()
-	defer closeAll(progs)
-	if err != nil || len(progs) == 0 {
-		return nil, err
-	}
-	live, err := cgroupIDs(root)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, p := range progs {
-		if !live[p.jail] {
-			out = append(out, fmt.Sprintf("eBPF program %s on the cgroup2 root (%s), its cgroup gone", hostName(p.jail), p.at))
-		}
-	}
-	return out, nil
+func Orphans() (out []string, err error) {
+	err = withHostPrograms(true, func(_ string, progs []hostProgram, live map[uint64]bool) error {
+		out = names(progs, func(j uint64) bool { return !live[j] }, ", its cgroup gone")
+		return nil
+	})
+	return out, err
 }
 
 // Attached names the host programs still attached for the jail whose
 // cgroup id is id, for a check that nothing of a stopped jail is left.
-func Attached(id uint64) ([]string, error) {
-	progs, _, err := hostPrograms()
-	defer closeAll(progs)
-	var out []string
-	for _, p := range progs {
-		if p.jail == id {
-			out = append(out, fmt.Sprintf("eBPF program %s on the cgroup2 root (%s)", hostName(id), p.at))
-		}
-	}
+func Attached(id uint64) (out []string, err error) {
+	err = withHostPrograms(false, func(_ string, progs []hostProgram, _ map[uint64]bool) error {
+		out = names(progs, func(j uint64) bool { return j == id }, "")
+		return nil
+	})
 	return out, err
 }
 
-func removeWhere(match func(jail uint64) bool) error {
+// withHostPrograms lists the host programs on the cgroup2 root once and
+// hands them to do, with (if withLive and there are any) the ids of every
+// cgroup that exists; it closes them afterwards.
+func withHostPrograms(withLive bool, do func(root string, progs []hostProgram, live map[uint64]bool) error) error {
 	progs, root, err := hostPrograms()
 	defer closeAll(progs)
-	if err != nil {
+	if err != nil || len(progs) == 0 {
 		return err
 	}
+	var live map[uint64]bool
+	if withLive {
+		if live, err = cgroupIDs(root); err != nil {
+			return err
+		}
+	}
+	return do(root, progs, live)
+}
+
+func detachAll(root string, progs []hostProgram, match func(jail uint64) bool) error {
 	var errs []error
 	for _, p := range progs {
 		if match(p.jail) {
@@ -114,6 +107,16 @@ func removeWhere(match func(jail uint64) bool) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func names(progs []hostProgram, match func(jail uint64) bool, suffix string) []string {
+	var out []string
+	for _, p := range progs {
+		if match(p.jail) {
+			out = append(out, fmt.Sprintf("eBPF program %s on the cgroup2 root (%s)%s", hostName(p.jail), p.at, suffix))
+		}
+	}
+	return out
 }
 
 // hostPrograms lists the host programs attached to the cgroup2 root, with
