@@ -307,13 +307,7 @@ func startReadyWait(ctx context.Context, sock string, timeout time.Duration) *re
 	w := &readyWait{done: make(chan struct{}), cancel: cancel}
 	go func() {
 		defer close(w.done)
-		c, err := control.Dial(ctx, sock)
-		if err != nil {
-			w.err = err
-			return
-		}
-		defer c.Close()
-		_, w.err = c.Do(ctx, control.Request{Verb: services.VerbWaitReady, TimeoutMS: timeout.Milliseconds()})
+		_, w.err = control.DialDo(ctx, sock, control.Request{Verb: services.VerbWaitReady, TimeoutMS: timeout.Milliseconds()})
 	}()
 	return w
 }

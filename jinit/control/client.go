@@ -2,6 +2,7 @@ package control
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -36,30 +37,71 @@ func Dial(ctx context.Context, path string) (*Client, error) {
 	return cl, nil
 }
 
+// DialDo connects to the socket at path and asks req, sending the hello
+// and the request in one write instead of waiting for the server's hello
+// in between; the server reads them in order, and one that refuses the
+// hello answers with an error before it would read the request. It saves
+// a round trip to a jinit that is not serving yet: a start asking for
+// wait-ready has its answer as soon as the services are.
+func DialDo(ctx context.Context, path string, req Request) (Response, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "unix", path)
+	if err != nil {
+		return Response{}, fmt.Errorf("connect to %s: %w", path, err)
+	}
+	defer c.Close()
+	cl := &Client{conn: c, r: bufio.NewReader(c), next: 1}
+	req.ID = cl.next
+	var b bytes.Buffer
+	WriteJSON(&b, TypeHello, clientHello)
+	if err := WriteJSON(&b, TypeRequest, req); err != nil {
+		return Response{}, fmt.Errorf("send %s: %w", req.Verb, err)
+	}
+	if _, err := c.Write(b.Bytes()); err != nil {
+		return Response{}, fmt.Errorf("send %s to %s: %w", req.Verb, path, err)
+	}
+	if err := cl.readHello(); err != nil {
+		return Response{}, fmt.Errorf("connect to %s: %w", path, err)
+	}
+	return cl.await(ctx, req)
+}
+
+// clientHello is what every client says first.
+var clientHello = Hello{Proto: Version, Software: "jails"}
+
 // NewClient performs the handshake on an established connection.
 func NewClient(c net.Conn) (*Client, error) {
 	cl := &Client{conn: c, r: bufio.NewReader(c)}
-	if err := WriteJSON(c, TypeHello, Hello{Proto: Version, Software: "jails"}); err != nil {
+	if err := WriteJSON(c, TypeHello, clientHello); err != nil {
 		return nil, fmt.Errorf("send hello: %w", err)
 	}
+	if err := cl.readHello(); err != nil {
+		return nil, err
+	}
+	return cl, nil
+}
+
+// readHello reads the server's answer to the client's hello.
+func (cl *Client) readHello() error {
+	c := cl.conn
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	defer c.SetReadDeadline(time.Time{})
 	typ, payload, err := ReadFrame(cl.r, MaxFrame)
 	if err != nil {
-		return nil, fmt.Errorf("read hello: %w", err)
+		return fmt.Errorf("read hello: %w", err)
 	}
 	if typ == TypeError {
-		return nil, remoteError(payload)
+		return remoteError(payload)
 	}
 	if typ != TypeHello {
-		return nil, fmt.Errorf("read hello: unexpected frame type %q", typ)
+		return fmt.Errorf("read hello: unexpected frame type %q", typ)
 	}
 	h, err := DecodeHello(payload)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	cl.Hello = h
-	return cl, nil
+	return nil
 }
 
 func remoteError(payload []byte) error {
@@ -83,15 +125,20 @@ func (c *Client) Do(ctx context.Context, req Request) (Response, error) {
 	defer c.mu.Unlock()
 	c.next++
 	req.ID = c.next
+	if err := WriteJSON(c.conn, TypeRequest, req); err != nil {
+		return Response{}, fmt.Errorf("send %s: %w", req.Verb, err)
+	}
+	return c.await(ctx, req)
+}
+
+// await reads frames up to the response to req, within ctx.
+func (c *Client) await(ctx context.Context, req Request) (Response, error) {
 	if dl, ok := ctx.Deadline(); ok {
 		c.conn.SetDeadline(dl)
 		defer c.conn.SetDeadline(time.Time{})
 	}
 	stop := context.AfterFunc(ctx, func() { c.conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	if err := WriteJSON(c.conn, TypeRequest, req); err != nil {
-		return Response{}, fmt.Errorf("send %s: %w", req.Verb, err)
-	}
 	for {
 		typ, payload, err := ReadFrame(c.r, MaxFrame)
 		if err != nil {

@@ -3,11 +3,13 @@ package control
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jailsproject/jails/services"
 )
@@ -94,6 +96,67 @@ func TestClientServer(t *testing.T) {
 	typ, p, err := ReadFrame(nc, MaxFrame)
 	if err != nil || typ != TypeError || !strings.Contains(string(p), "version 99 not supported") {
 		t.Fatalf("version mismatch: %q %s %v", typ, p, err)
+	}
+}
+
+// TestDialDo: the hello and the request sent at once get the response, from
+// a server that only starts serving after the client has written both (a
+// jail's start asks for wait-ready before jinit runs); a server that
+// refuses the hello is an error naming why, not a hang on the request.
+func TestDialDo(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "s")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	type answer struct {
+		r   Response
+		err error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		r, err := DialDo(ctx, sock, Request{Verb: services.VerbStatus, Service: "web"})
+		got <- answer{r, err}
+	}()
+	time.Sleep(50 * time.Millisecond) // connected, both frames in the backlog
+	go (&Server{Handler: echo{}, Jail: "j1"}).Serve(ctx, ln)
+	a := <-got
+	if a.err != nil || len(a.r.Services) != 1 || a.r.Services[0].Name != "web" {
+		t.Fatalf("DialDo status: %+v %v", a.r, a.err)
+	}
+	if _, err := DialDo(ctx, sock, Request{Verb: services.VerbUp}); err == nil || err.Error() != "no such service" {
+		t.Fatalf("DialDo error response: %v", err)
+	}
+
+	// A server that reads both frames before it says anything (the
+	// request must not wait for the server's hello), then refuses.
+	sock2 := filepath.Join(t.TempDir(), "refusing")
+	ln2, err := net.Listen("unix", sock2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln2.Close()
+	second := make(chan byte, 1)
+	go func() {
+		c, err := ln2.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		ReadFrame(c, MaxFrame)
+		typ, _, _ := ReadFrame(c, MaxFrame)
+		second <- typ
+		b, _ := json.Marshal(Response{Error: "version 1 not supported"})
+		WriteFrame(c, TypeError, b)
+	}()
+	if _, err := DialDo(ctx, sock2, Request{Verb: services.VerbWaitReady}); err == nil || !strings.Contains(err.Error(), "version 1 not supported") {
+		t.Fatalf("DialDo to a refusing server: %v", err)
+	}
+	if typ := <-second; typ != TypeRequest {
+		t.Fatalf("the request did not follow the hello unasked: second frame %q", typ)
 	}
 }
 
