@@ -57,6 +57,32 @@ func TestConsoleLogBoundedWithoutKeeper(t *testing.T) {
 	}
 }
 
+// The collector bounds the console of a started jail, which has no
+// keeper: in a low jail, root can write to jinit's console behind jinit's
+// cap (/proc/1/fd/2), and the file must not grow until the next start.
+func TestConsoleLogBoundedByCollector(t *testing.T) {
+	h := newHost(t)
+	svc := t.TempDir()
+	service(t, svc, "idle", "exec sleep 100000", "")
+	h.must("create", "lc", "--services", svc, "--profile", "low")
+	h.addLogs("lc", "rotate_size = '4K'\nkeep = 2")
+	h.collector()
+	h.must("start", "lc")
+	console := filepath.Join(h.state, "log", "lc", "console.log")
+	for range 3 {
+		h.must("exec", "lc", "sh", "-c", "head -c 300000 /dev/zero | tr '\\0' x >> /proc/1/fd/2")
+		waitUntil(t, 10*time.Second, "the collector to rotate console.log", func() bool {
+			fi, err := os.Stat(console)
+			return err == nil && fi.Size() <= 4096
+		})
+	}
+	waitUntil(t, 5*time.Second, "two console archives (keep)", func() bool {
+		return len(consoleArchives(t, filepath.Dir(console))) == 2
+	})
+	h.must("stop", "lc")
+	h.mustLeaveNothing()
+}
+
 func consoleArchives(t *testing.T, dir string) []string {
 	t.Helper()
 	m, err := filepath.Glob(filepath.Join(dir, jail.ConsoleArchive+"*"))

@@ -44,6 +44,10 @@ type StoreConfig struct {
 	Keep       int   // rotated files kept per service (beyond current)
 }
 
+// WithDefaults is c with the defaults where it sets nothing, and the
+// rotation size at least MinRotateSize.
+func (c StoreConfig) WithDefaults() StoreConfig { c.defaults(); return c }
+
 func (c *StoreConfig) defaults() {
 	if c.RotateSize <= 0 {
 		c.RotateSize = DefaultRotateSize
@@ -56,7 +60,7 @@ func (c *StoreConfig) defaults() {
 
 // ServiceDir is the directory of a service's files under a jail's log dir.
 func ServiceDir(jailDir, service string) string {
-	if service == AuditName || service == "console.log" {
+	if service == AuditName || service == ConsoleName {
 		service = "@" + service
 	}
 	return filepath.Join(jailDir, service)

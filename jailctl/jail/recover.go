@@ -86,7 +86,7 @@ const consoleTail = 8 << 10
 // console, a file the jail writes: opened without following links or
 // blocking, and read only at its end.
 func (h *Host) lastWord(name, incarnation string) (syscall.WaitStatus, bool) {
-	f, err := os.OpenFile(h.Store.ConsolePath(name), os.O_RDONLY|syscallNoFollow|syscall.O_NONBLOCK, 0)
+	f, err := os.OpenFile(h.Store.ConsolePath(name), os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return 0, false
 	}

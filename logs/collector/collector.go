@@ -48,7 +48,7 @@ type Collector struct {
 	sessions map[string]*JailStats
 	wg       sync.WaitGroup
 	reopen   atomic.Uint64        // Reopen's generation; each session follows it
-	warned   map[string]time.Time // when a jail's spill last failed to store
+	warned   map[string]time.Time // when a jail's spill (its name) or console (console.log/name) last failed
 }
 
 // JailStats describes the collection of one jail.
@@ -101,7 +101,7 @@ func (c *Collector) Run(ctx context.Context) error {
 	t := time.NewTicker(c.cfg.Poll)
 	defer t.Stop()
 	for {
-		c.scan(ctx)
+		c.boundConsoles(c.scan(ctx))
 		c.spillScan()
 		select {
 		case <-ctx.Done():
@@ -130,12 +130,13 @@ func (c *Collector) lock() (func(), error) {
 	return func() { f.Close() }, nil
 }
 
-// scan starts a session for every running jail with none yet.
-func (c *Collector) scan(ctx context.Context) {
+// scan starts a session for every running jail with none yet, and
+// returns the running jails.
+func (c *Collector) scan(ctx context.Context) []string {
 	names, err := c.cfg.Jails.Running()
 	if err != nil {
 		c.log.Warn("scan for jails", "error", err)
-		return
+		return names
 	}
 	for _, name := range names {
 		c.mu.Lock()
@@ -149,6 +150,7 @@ func (c *Collector) scan(ctx context.Context) {
 			go c.session(ctx, name)
 		}
 	}
+	return names
 }
 
 // endStale records the end of streams whose jail stopped while no

@@ -1,12 +1,6 @@
-package jail
+package logs
 
-import (
-	"os"
-
-	"golang.org/x/sys/unix"
-)
-
-const syscallNoFollow = unix.O_NOFOLLOW
+import "os"
 
 // cutLength: NetBSD cannot collapse a range; the whole file is archived.
 func cutLength(f *os.File, size int64) (int64, error) { return size, nil }

@@ -1,4 +1,4 @@
-package jail
+package logs
 
 import (
 	"errors"
@@ -6,8 +6,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-const syscallNoFollow = unix.O_NOFOLLOW
 
 // cutLength is how much of a file of size bytes rotation can cut: whole
 // blocks, which is what FALLOC_FL_COLLAPSE_RANGE removes (ext4, xfs), or

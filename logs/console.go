@@ -1,0 +1,133 @@
+package logs
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A jail's console.log (in its log directory) holds jinit's own output: a
+// service that keeps crashing makes jinit say so many times a second, for
+// as long as the jail runs, and in a low jail the jail's root can write
+// there too (through /proc/1/fd/2). jinit holds the file open (O_APPEND)
+// from its start, so it cannot be renamed away: whoever bounds it (the
+// start, a `jailctl run` keeper, the collector) moves everything beyond
+// the jail's [logs] rotate_size into console.log.<UTC time> and keeps
+// `keep` of those (RotateConsole).
+const (
+	ConsoleName    = "console.log"
+	ConsoleArchive = ConsoleName + "."
+)
+
+// ErrConsoleGrew: the file grew between the copy and the cut, on a file
+// system that cannot collapse a range; the archive is removed and the
+// next rotation tries again.
+var ErrConsoleGrew = errors.New("console log grew while being rotated; retrying")
+
+// RotateConsole moves the start of path into a new archive once path is
+// larger than size, then prunes archives beyond keep. Nothing written
+// meanwhile is lost: the archived bytes are cut from the front of the
+// file (cutFront), behind which writers go on appending. Rotators
+// exclude each other with a lock on the file (two would archive the same
+// bytes and cut twice); one that finds it taken leaves the work to the
+// holder. path is opened without following links, and anything but a
+// regular file is left alone: its directory is the host's, its content
+// the jail's.
+func RotateConsole(path string, size int64, keep int) error {
+	f, err := os.OpenFile(path, os.O_RDWR|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("rotate console: %w", err)
+	}
+	defer f.Close()
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); errors.Is(err, unix.EWOULDBLOCK) {
+		return nil // another rotator is at it
+	} else if err != nil {
+		return fmt.Errorf("rotate console: lock %s: %w", path, err)
+	}
+	fi, err := f.Stat()
+	if err != nil || fi.Size() <= size || !fi.Mode().IsRegular() {
+		return err
+	}
+	n, err := cutLength(f, fi.Size())
+	if err != nil || n == 0 {
+		return err
+	}
+	archive := filepath.Join(filepath.Dir(path), ConsoleArchive+time.Now().UTC().Format("20060102T150405.000000000Z"))
+	if err := copyPrefix(f, archive, n); err != nil {
+		return err
+	}
+	if err := cutFront(f, n); err != nil {
+		os.Remove(archive) // the bytes are still in path
+		return fmt.Errorf("rotate %s: %w", path, err)
+	}
+	return pruneConsole(filepath.Dir(path), keep)
+}
+
+// copyPrefix writes the first n bytes of f to a new file at dst.
+func copyPrefix(f *os.File, dst string, n int64) error {
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o640)
+	if err != nil {
+		return fmt.Errorf("rotate console: %w", err)
+	}
+	_, err = io.Copy(out, io.NewSectionReader(f, 0, n))
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(dst)
+		return fmt.Errorf("rotate console: %w", err)
+	}
+	return nil
+}
+
+// ConsoleArchives lists the console archives in dir, oldest first.
+func ConsoleArchives(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var arch []string
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ConsoleArchive) && e.Type().IsRegular() {
+			arch = append(arch, e.Name())
+		}
+	}
+	sort.Strings(arch)
+	return arch, nil
+}
+
+// pruneConsole removes the oldest console archives beyond keep.
+func pruneConsole(dir string, keep int) error {
+	arch, err := ConsoleArchives(dir)
+	if err != nil {
+		return err
+	}
+	for len(arch) > keep {
+		os.Remove(filepath.Join(dir, arch[0]))
+		arch = arch[1:]
+	}
+	return nil
+}
+
+// truncateIfSize empties f if its size is still n. The window between
+// the check and the truncation is a few microseconds, on file systems
+// that cannot collapse a range only.
+func truncateIfSize(f *os.File, n int64) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.Size() != n {
+		return ErrConsoleGrew
+	}
+	return f.Truncate(0)
+}
