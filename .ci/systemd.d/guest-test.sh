@@ -120,6 +120,16 @@ echo "# collector address file: $(cat /run/jails/collector.addr 2>&1)"
 for i in $(seq 30); do jailctl stats --json talker | grep -q '"cpu_10s": [0-9]' && break; sleep 1; done
 check "jailctl stats finds the collector (its 10 s CPU figure) without flags" sh -c 'jailctl stats --json talker | grep -q "\"cpu_10s\": [0-9]"'
 check "the collector is still running" systemctl is-active -q jails-collector
+# A low jail's root writes to jinit's console behind jinit's cap: the
+# sandboxed collector (no capabilities) rotates console.log all the same.
+jailctl create loud --profile low --services /root/lsvc > /dev/null
+printf "\n[logs]\nrotate_size = '4K'\nkeep = 2\n" >> /var/lib/jails/loud/jail.toml
+jailctl start loud
+jailctl exec loud sh -c "head -c 300000 /dev/zero | tr '\\0' x >> /proc/1/fd/2"
+for i in $(seq 30); do [ "$(stat -c %s /var/log/jails/loud/console.log)" -le 4096 ] && break; sleep 1; done
+check "the sandboxed collector rotates a jail's console.log" sh -c '[ "$(stat -c %s /var/log/jails/loud/console.log)" -le 4096 ] && ls /var/log/jails/loud/console.log.* > /dev/null'
+ls -la /var/log/jails/loud/ | sed 's/^/# /'
+jailctl stop loud > /dev/null
 journalctl -u jails-collector --no-pager | tail -5 | sed 's/^/# /'
 jailctl stop talker > /dev/null
 systemctl stop jails-collector
