@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jailsproject/jails/jailctl/jail"
+	"github.com/jailsproject/jails/logs"
 )
 
 // A kept jail's keeper (`jailctl run`) bounds its console.log by the
@@ -85,7 +85,7 @@ func TestConsoleLogBoundedByCollector(t *testing.T) {
 
 func consoleArchives(t *testing.T, dir string) []string {
 	t.Helper()
-	m, err := filepath.Glob(filepath.Join(dir, jail.ConsoleArchive+"*"))
+	m, err := logs.ConsoleArchives(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

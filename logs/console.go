@@ -6,8 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -69,7 +67,7 @@ func RotateConsole(path string, size int64, keep int) error {
 		os.Remove(archive) // the bytes are still in path
 		return fmt.Errorf("rotate %s: %w", path, err)
 	}
-	return pruneConsole(filepath.Dir(path), keep)
+	return pruneArchives(filepath.Dir(path), ConsoleArchive, "", keep)
 }
 
 // copyPrefix writes the first n bytes of f to a new file at dst.
@@ -89,34 +87,9 @@ func copyPrefix(f *os.File, dst string, n int64) error {
 	return nil
 }
 
-// ConsoleArchives lists the console archives in dir, oldest first.
-func ConsoleArchives(dir string) ([]string, error) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var arch []string
-	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), ConsoleArchive) && e.Type().IsRegular() {
-			arch = append(arch, e.Name())
-		}
-	}
-	sort.Strings(arch)
-	return arch, nil
-}
-
-// pruneConsole removes the oldest console archives beyond keep.
-func pruneConsole(dir string, keep int) error {
-	arch, err := ConsoleArchives(dir)
-	if err != nil {
-		return err
-	}
-	for len(arch) > keep {
-		os.Remove(filepath.Join(dir, arch[0]))
-		arch = arch[1:]
-	}
-	return nil
-}
+// ConsoleArchives lists the console archives in dir, oldest first, as
+// paths.
+func ConsoleArchives(dir string) ([]string, error) { return archivesIn(dir, ConsoleArchive, "") }
 
 // truncateIfSize empties f if its size is still n. The window between
 // the check and the truncation is a few microseconds, on file systems

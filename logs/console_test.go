@@ -89,7 +89,7 @@ func TestRotateConsoleLosesNothing(t *testing.T) {
 
 func archives(t *testing.T, dir string) []string {
 	t.Helper()
-	m, err := filepath.Glob(filepath.Join(dir, ConsoleArchive+"*"))
+	m, err := ConsoleArchives(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -378,7 +378,11 @@ func archivePath(dir string) string {
 }
 
 // Archives lists a service directory's rotated files, oldest first.
-func Archives(dir string) ([]string, error) {
+func Archives(dir string) ([]string, error) { return archivesIn(dir, archivePrefix, archiveSuffix) }
+
+// archivesIn lists the regular files of dir named prefix…suffix, whose
+// names sort oldest first (a UTC time between the two), as paths.
+func archivesIn(dir, prefix, suffix string) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -386,7 +390,7 @@ func Archives(dir string) ([]string, error) {
 	var out []string
 	for _, e := range ents {
 		n := e.Name()
-		if strings.HasPrefix(n, archivePrefix) && strings.HasSuffix(n, archiveSuffix) && e.Type().IsRegular() {
+		if strings.HasPrefix(n, prefix) && strings.HasSuffix(n, suffix) && e.Type().IsRegular() {
 			out = append(out, filepath.Join(dir, n))
 		}
 	}
@@ -395,8 +399,12 @@ func Archives(dir string) ([]string, error) {
 }
 
 // prune removes the oldest rotated files beyond keep.
-func prune(dir string, keep int) error {
-	arch, err := Archives(dir)
+func prune(dir string, keep int) error { return pruneArchives(dir, archivePrefix, archiveSuffix, keep) }
+
+// pruneArchives removes the oldest of archivesIn(dir, prefix, suffix)
+// beyond keep.
+func pruneArchives(dir, prefix, suffix string, keep int) error {
+	arch, err := archivesIn(dir, prefix, suffix)
 	if err != nil {
 		return fmt.Errorf("prune %s: %w", dir, err)
 	}

@@ -63,15 +63,8 @@ func (j storeJails) LogDir(name string) string    { return j.st.LogDir(name) }
 func (j storeJails) Collected() ([]string, error) { return names(j.st.Log) }
 
 func (j storeJails) StoreConfig(name string, cfg logs.StoreConfig) logs.StoreConfig {
-	if r, err := store.LoadDef(j.st.DefPath(name)); err == nil {
-		if r.LogRotateSize > 0 {
-			cfg.RotateSize = r.LogRotateSize
-		}
-		if r.Def.Logs.Keep > 0 {
-			cfg.Keep = r.Def.Logs.Keep
-		}
-	}
-	return cfg
+	r, _ := store.LoadDef(j.st.DefPath(name))
+	return r.LogStore(cfg)
 }
 
 func (j storeJails) LastExit(name string) (time.Time, string, bool) {

@@ -18,20 +18,11 @@ import (
 // behind jinit's back is bounded too.
 const consoleCheck = time.Second
 
-// ConsoleArchive names one rotated console file.
-const ConsoleArchive = logs.ConsoleArchive
-
 // consoleSettings are the jail's [logs] rotate_size and keep, for its
 // console.
 func consoleSettings(r *store.Resolved) (size int64, keep int) {
-	size, keep = int64(logs.DefaultRotateSize), logs.DefaultKeep
-	if r != nil && r.LogRotateSize > 0 {
-		size = r.LogRotateSize
-	}
-	if r != nil && r.Def.Logs.Keep > 0 {
-		keep = r.Def.Logs.Keep
-	}
-	return size, keep
+	cfg := r.LogStore(logs.StoreConfig{}).WithDefaults()
+	return cfg.RotateSize, cfg.Keep
 }
 
 // consoleMax is how much jinit may write on the console of a jail that

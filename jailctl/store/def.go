@@ -13,6 +13,7 @@ import (
 	"github.com/jailsproject/jails/kmod"
 	"github.com/jailsproject/jails/kmod/ports"
 	"github.com/jailsproject/jails/kmod/profile"
+	"github.com/jailsproject/jails/logs"
 	"github.com/pelletier/go-toml/v2"
 )
 
@@ -56,6 +57,19 @@ type Resolved struct {
 	Limits kmod.Limits
 	// From [logs], 0 when unset.
 	LogBuffer, LogLineMax, LogRotateSize int64
+}
+
+// LogStore is the jail's rotation and retention (its [logs] rotate_size
+// and keep), def where it sets none or r is nil (a definition that does
+// not load), for its console and the collector's store alike.
+func (r *Resolved) LogStore(def logs.StoreConfig) logs.StoreConfig {
+	if r != nil && r.LogRotateSize > 0 {
+		def.RotateSize = r.LogRotateSize
+	}
+	if r != nil && r.Def.Logs.Keep > 0 {
+		def.Keep = r.Def.Logs.Keep
+	}
+	return def
 }
 
 // defError names the file, the key and the problem.

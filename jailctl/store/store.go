@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jailsproject/jails/kmod"
+	"github.com/jailsproject/jails/logs"
 )
 
 // Store is the on-disk state of one jails instance: definitions and
@@ -318,7 +319,9 @@ func (s *Store) Stopping(name string) bool {
 }
 
 // ConsolePath is where jinit's own output and the keeper's go.
-func (s *Store) ConsolePath(name string) string { return filepath.Join(s.LogDir(name), "console.log") }
+func (s *Store) ConsolePath(name string) string {
+	return filepath.Join(s.LogDir(name), logs.ConsoleName)
+}
 
 // Usage reads a running jail's accounting from the kernel.
 func (rt *Runtime) Usage() kmod.Usage {

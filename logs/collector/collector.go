@@ -48,7 +48,7 @@ type Collector struct {
 	sessions map[string]*JailStats
 	wg       sync.WaitGroup
 	reopen   atomic.Uint64        // Reopen's generation; each session follows it
-	warned   map[string]time.Time // when a jail's spill (its name) or console (console.log/name) last failed
+	warned   map[string]time.Time // when a warning (warnEvery's key) was last given
 }
 
 // JailStats describes the collection of one jail.
@@ -64,11 +64,12 @@ type JailStats struct {
 	// StoreErrors counts batches the store could not take (they are
 	// stored again from the checkpoint once it can); StoreFull is set
 	// while the last of them failed for want of space, since FullSince.
-	StoreErrors uint64    `json:"store_errors"`
-	StoreFull   bool      `json:"store_full"`
-	FullSince   time.Time `json:"full_since,omitzero"`
-	LastError   string    `json:"last_error,omitempty"`
-	reported    time.Time // when a failure was last logged
+	StoreErrors uint64           `json:"store_errors"`
+	StoreFull   bool             `json:"store_full"`
+	FullSince   time.Time        `json:"full_since,omitzero"`
+	LastError   string           `json:"last_error,omitempty"`
+	reported    time.Time        // when a failure was last logged
+	cfg         logs.StoreConfig // the jail's rotation, read when the session began
 }
 
 // New makes a collector.
@@ -101,7 +102,8 @@ func (c *Collector) Run(ctx context.Context) error {
 	t := time.NewTicker(c.cfg.Poll)
 	defer t.Stop()
 	for {
-		c.boundConsoles(c.scan(ctx))
+		c.scan(ctx)
+		c.boundConsoles()
 		c.spillScan()
 		select {
 		case <-ctx.Done():
@@ -130,27 +132,29 @@ func (c *Collector) lock() (func(), error) {
 	return func() { f.Close() }, nil
 }
 
-// scan starts a session for every running jail with none yet, and
-// returns the running jails.
-func (c *Collector) scan(ctx context.Context) []string {
+// scan starts a session for every running jail with none yet, with the
+// jail's rotation read once for the session's store and its console.
+// Only this loop adds sessions; each removes its own when it ends.
+func (c *Collector) scan(ctx context.Context) {
 	names, err := c.cfg.Jails.Running()
 	if err != nil {
 		c.log.Warn("scan for jails", "error", err)
-		return names
+		return
 	}
 	for _, name := range names {
 		c.mu.Lock()
 		_, busy := c.sessions[name]
-		if !busy {
-			c.sessions[name] = &JailStats{Jail: name}
-		}
 		c.mu.Unlock()
-		if !busy {
-			c.wg.Add(1)
-			go c.session(ctx, name)
+		if busy {
+			continue
 		}
+		cfg := c.storeConfig(name)
+		c.mu.Lock()
+		c.sessions[name] = &JailStats{Jail: name, cfg: cfg}
+		c.mu.Unlock()
+		c.wg.Add(1)
+		go c.session(ctx, name, cfg)
 	}
-	return names
 }
 
 // endStale records the end of streams whose jail stopped while no

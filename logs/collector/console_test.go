@@ -63,7 +63,7 @@ func TestCollectorBoundsConsole(t *testing.T) {
 	}
 	var all []byte
 	for _, a := range arch {
-		b, _ := os.ReadFile(filepath.Join(dir, a))
+		b, _ := os.ReadFile(a)
 		all = append(all, b...)
 	}
 	cur, _ := os.ReadFile(console)

@@ -11,7 +11,7 @@ import (
 
 // session collects one jail until its socket disappears (the jail
 // stopped) or ctx ends, reconnecting after every failure.
-func (c *Collector) session(ctx context.Context, name string) {
+func (c *Collector) session(ctx context.Context, name string, cfg logs.StoreConfig) {
 	defer c.wg.Done()
 	defer func() {
 		c.mu.Lock()
@@ -19,7 +19,7 @@ func (c *Collector) session(ctx context.Context, name string) {
 		c.mu.Unlock()
 	}()
 	log := c.log.With("jail", name)
-	js, err := logs.OpenJail(c.cfg.Jails.LogDir(name), c.storeConfig(name))
+	js, err := logs.OpenJail(c.cfg.Jails.LogDir(name), cfg)
 	if err != nil {
 		log.Error("open log store", "error", err)
 		return

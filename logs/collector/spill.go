@@ -122,7 +122,7 @@ func (c *Collector) spillScan() {
 			continue
 		}
 		if err := c.ingestSpills(name, js); err != nil {
-			c.warnSpill(name, err)
+			c.warnEvery(name, "spilled log lines not stored yet; trying again", "jail", name, "error", err)
 		} else {
 			c.endStream(name, js)
 		}
@@ -130,16 +130,16 @@ func (c *Collector) spillScan() {
 	}
 }
 
-// warnSpill says, once per Report interval and jail, that its spill could
-// not be stored yet.
-func (c *Collector) warnSpill(name string, err error) {
+// warnEvery gives a warning, once per Report interval and key (a jail's
+// name for its spills, console.log/NAME for its console).
+func (c *Collector) warnEvery(key, msg string, args ...any) {
 	c.mu.Lock()
-	last := c.warned[name]
-	if time.Since(last) >= c.cfg.Report {
-		c.warned[name] = time.Now()
+	due := time.Since(c.warned[key]) >= c.cfg.Report
+	if due {
+		c.warned[key] = time.Now()
 	}
 	c.mu.Unlock()
-	if time.Since(last) >= c.cfg.Report {
-		c.log.Warn("spilled log lines not stored yet; trying again", "jail", name, "error", err)
+	if due {
+		c.log.Warn(msg, args...)
 	}
 }
