@@ -35,9 +35,10 @@ var ErrConsoleGrew = errors.New("console log grew while being rotated; retrying"
 // file (cutFront), behind which writers go on appending. Rotators
 // exclude each other with a lock on the file (two would archive the same
 // bytes and cut twice); one that finds it taken leaves the work to the
-// holder. path is opened without following links, and anything but a
-// regular file is left alone: its directory is the host's, its content
-// the jail's.
+// holder. Where no archive fits (a full file system), the front is cut
+// all the same and the loss counted in the console (*ConsoleCut). path is
+// opened without following links, and anything but a regular file is
+// left alone: its directory is the host's, its content the jail's.
 func RotateConsole(path string, size int64, keep int) error {
 	f, err := os.OpenFile(path, os.O_RDWR|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
 	if errors.Is(err, os.ErrNotExist) {
@@ -59,20 +60,29 @@ func RotateConsole(path string, size int64, keep int) error {
 	if err != nil || n == 0 {
 		return err
 	}
-	archive := filepath.Join(filepath.Dir(path), ConsoleArchive+time.Now().UTC().Format("20060102T150405.000000000Z"))
-	if err := copyPrefix(f, archive, n); err != nil {
+	dir := filepath.Dir(path)
+	archive := filepath.Join(dir, ConsoleArchive+time.Now().UTC().Format("20060102T150405.000000000Z"))
+	if err := archiveFront(f, filepath.Join(dir, consolePart), archive, n); noSpace(err) {
+		return cutUnarchived(f, path, n, err)
+	} else if err != nil {
 		return err
 	}
 	if err := cutFront(f, n); err != nil {
 		os.Remove(archive) // the bytes are still in path
 		return fmt.Errorf("rotate %s: %w", path, err)
 	}
-	return pruneArchives(filepath.Dir(path), ConsoleArchive, "", keep)
+	return pruneArchives(dir, ConsoleArchive, "", keep)
 }
 
-// copyPrefix writes the first n bytes of f to a new file at dst.
-func copyPrefix(f *os.File, dst string, n int64) error {
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o640)
+// consolePart is the archive being written. It takes its archive's name
+// only once whole, so a rotator killed while it copies leaves no partial
+// archive beside bytes still in the console; the next rotation writes
+// over it (rotators hold the console's lock).
+const consolePart = "." + ConsoleName + ".part"
+
+// archiveFront writes the first n bytes of f to part, then names it dst.
+func archiveFront(f *os.File, part, dst string, n int64) error {
+	out, err := os.OpenFile(part, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|unix.O_NOFOLLOW, 0o640)
 	if err != nil {
 		return fmt.Errorf("rotate console: %w", err)
 	}
@@ -80,11 +90,59 @@ func copyPrefix(f *os.File, dst string, n int64) error {
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = os.Link(part, dst) // never over an existing archive
+	}
+	os.Remove(part)
 	if err != nil {
-		os.Remove(dst)
 		return fmt.Errorf("rotate console: %w", err)
 	}
 	return nil
+}
+
+// noSpace: the file system (or the owner's quota) is full.
+func noSpace(err error) bool {
+	return errors.Is(err, unix.ENOSPC) || errors.Is(err, unix.EDQUOT)
+}
+
+// cutUnarchived cuts the first n bytes of a console that no archive fits
+// in, and appends a line counting them. Whoever writes the console
+// (jinit's cap aside, the root of a low jail can) must not keep the log
+// file system full for every other jail; what it loses this way is
+// counted where its reader looks, and returned as the error.
+func cutUnarchived(f *os.File, path string, n int64, cause error) error {
+	if err := cutFront(f, n); err != nil {
+		return fmt.Errorf("rotate %s: %w (and no room for an archive: %w)", path, err, cause)
+	}
+	note := fmt.Sprintf("jails: %d bytes cut from the front of this console without an archive: %v\n", n, unwrapAll(cause))
+	if w, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|unix.O_NOFOLLOW, 0); err == nil {
+		w.WriteString(note)
+		w.Close()
+	}
+	return &ConsoleCut{Path: path, Lost: n, Err: cause}
+}
+
+// ConsoleCut is a rotation that found no room for its archive and cut
+// the console's front all the same (cutUnarchived); the console is
+// bounded, and says what it lost.
+type ConsoleCut struct {
+	Path string
+	Lost int64 // bytes cut without an archive
+	Err  error // why no archive fits (ENOSPC, EDQUOT)
+}
+
+func (e *ConsoleCut) Error() string {
+	return fmt.Sprintf("rotate %s: %d bytes cut without an archive: %v", e.Path, e.Lost, e.Err)
+}
+
+func (e *ConsoleCut) Unwrap() error { return e.Err }
+
+// unwrapAll is the innermost error of a chain (the errno).
+func unwrapAll(err error) error {
+	for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(err) {
+		err = u
+	}
+	return err
 }
 
 // ConsoleArchives lists the console archives in dir, oldest first, as

@@ -1,6 +1,7 @@
 package jail
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"syscall"
@@ -38,7 +39,10 @@ func consoleMax(r *store.Resolved) int64 {
 // for jinit.
 func openConsole(path string, r *store.Resolved) (*os.File, error) {
 	size, keep := consoleSettings(r)
-	if err := logs.RotateConsole(path, size, keep); err != nil {
+	// A console cut without an archive (a full disk) is bounded, and
+	// says so itself: the start goes on.
+	var cut *logs.ConsoleCut
+	if err := logs.RotateConsole(path, size, keep); err != nil && !errors.As(err, &cut) {
 		return nil, fmt.Errorf("rotate console log: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW, 0o640)
