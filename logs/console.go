@@ -35,8 +35,9 @@ var ErrConsoleGrew = errors.New("console log grew while being rotated; retrying"
 // file (cutFront), behind which writers go on appending. Rotators
 // exclude each other with a lock on the file (two would archive the same
 // bytes and cut twice); one that finds it taken leaves the work to the
-// holder. Where no archive fits (a full file system), the front is cut
-// all the same and the loss counted in the console (*ConsoleCut). path is
+// holder. An archive holds at most archiveMax, the newest bytes of a
+// flood; where none fits (a full file system) the front is cut all the
+// same; either loss is counted in the console (*ConsoleCut). path is
 // opened without following links, and anything but a regular file is
 // left alone: its directory is the host's, its content the jail's.
 func RotateConsole(path string, size int64, keep int) error {
@@ -61,8 +62,11 @@ func RotateConsole(path string, size int64, keep int) error {
 		return err
 	}
 	dir := filepath.Dir(path)
+	// A flood (more than an archive holds since the last rotation): only
+	// its newest bytes are archived, so keep archives bound the disk.
+	skip := max(0, n-archiveMax(size))
 	archive := filepath.Join(dir, ConsoleArchive+time.Now().UTC().Format("20060102T150405.000000000Z"))
-	if err := archiveFront(f, filepath.Join(dir, consolePart), archive, n); noSpace(err) {
+	if err := archiveRange(f, filepath.Join(dir, consolePart), archive, skip, n); noSpace(err) {
 		return cutUnarchived(f, path, n, err)
 	} else if err != nil {
 		return err
@@ -71,8 +75,21 @@ func RotateConsole(path string, size int64, keep int) error {
 		os.Remove(archive) // the bytes are still in path
 		return fmt.Errorf("rotate %s: %w", path, err)
 	}
-	return pruneArchives(dir, ConsoleArchive, "", keep)
+	if err := pruneArchives(dir, ConsoleArchive, "", keep); err != nil || skip == 0 {
+		return err
+	}
+	return noteLoss(path, skip, ErrConsoleFlood)
 }
+
+// archiveMax is the most one console archive holds: four rotations'
+// worth, at least 1 MiB. jinit's own messages never come near it (it
+// stops writing past one rotate_size); only a writer behind its back
+// does.
+func archiveMax(size int64) int64 { return max(4*size, 1<<20) }
+
+// ErrConsoleFlood: more was written between two rotations than an archive
+// holds (archiveMax); the older part was cut without an archive.
+var ErrConsoleFlood = errors.New("more than an archive holds (4 rotate_size, at least 1 MiB) was written since the last rotation")
 
 // consolePart is the archive being written. It takes its archive's name
 // only once whole, so a rotator killed while it copies leaves no partial
@@ -80,13 +97,13 @@ func RotateConsole(path string, size int64, keep int) error {
 // over it (rotators hold the console's lock).
 const consolePart = "." + ConsoleName + ".part"
 
-// archiveFront writes the first n bytes of f to part, then names it dst.
-func archiveFront(f *os.File, part, dst string, n int64) error {
+// archiveRange writes bytes [from, to) of f to part, then names it dst.
+func archiveRange(f *os.File, part, dst string, from, to int64) error {
 	out, err := os.OpenFile(part, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|unix.O_NOFOLLOW, 0o640)
 	if err != nil {
 		return fmt.Errorf("rotate console: %w", err)
 	}
-	_, err = io.Copy(out, io.NewSectionReader(f, 0, n))
+	_, err = io.Copy(out, io.NewSectionReader(f, from, to-from))
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
@@ -106,29 +123,33 @@ func noSpace(err error) bool {
 }
 
 // cutUnarchived cuts the first n bytes of a console that no archive fits
-// in, and appends a line counting them. Whoever writes the console
-// (jinit's cap aside, the root of a low jail can) must not keep the log
-// file system full for every other jail; what it loses this way is
-// counted where its reader looks, and returned as the error.
+// in. Whoever writes the console (jinit's cap aside, the root of a low
+// jail can) must not keep the log file system full for every other jail.
 func cutUnarchived(f *os.File, path string, n int64, cause error) error {
 	if err := cutFront(f, n); err != nil {
 		return fmt.Errorf("rotate %s: %w (and no room for an archive: %w)", path, err, cause)
 	}
-	note := fmt.Sprintf("jails: %d bytes cut from the front of this console without an archive: %v\n", n, unwrapAll(cause))
+	return noteLoss(path, n, cause)
+}
+
+// noteLoss appends a line to the console counting the bytes cut from it
+// without an archive, where its reader looks, and returns the loss.
+func noteLoss(path string, lost int64, cause error) error {
+	note := fmt.Sprintf("jails: %d bytes cut from the front of this console without an archive: %v\n", lost, unwrapAll(cause))
 	if w, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|unix.O_NOFOLLOW, 0); err == nil {
 		w.WriteString(note)
 		w.Close()
 	}
-	return &ConsoleCut{Path: path, Lost: n, Err: cause}
+	return &ConsoleCut{Path: path, Lost: lost, Err: cause}
 }
 
-// ConsoleCut is a rotation that found no room for its archive and cut
-// the console's front all the same (cutUnarchived); the console is
-// bounded, and says what it lost.
+// ConsoleCut is a rotation that cut part of the console's front without
+// an archive: no room for one (cutUnarchived), or a flood beyond
+// archiveMax. The console is bounded, and says what it lost.
 type ConsoleCut struct {
 	Path string
 	Lost int64 // bytes cut without an archive
-	Err  error // why no archive fits (ENOSPC, EDQUOT)
+	Err  error // why: ENOSPC, EDQUOT or ErrConsoleFlood
 }
 
 func (e *ConsoleCut) Error() string {

@@ -2,6 +2,7 @@ package logs
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -50,7 +51,7 @@ func TestRotateConsoleKilledMidCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestRotateConsoleHelper$")
-	cmd.Env = append(os.Environ(), "JAILS_ROTATE_CONSOLE="+path, "JAILS_ROTATE_ARGS=4096 100")
+	cmd.Env = append(os.Environ(), "JAILS_ROTATE_CONSOLE="+path, "JAILS_ROTATE_ARGS=67108864 100")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func TestRotateConsoleKilledMidCopy(t *testing.T) {
 	if cur, _ := os.ReadFile(path); !bytes.Equal(cur, want) {
 		t.Fatalf("the console changed under a rotator killed mid-copy: %d bytes, want %d", len(cur), len(want))
 	}
-	if err := RotateConsole(path, 4096, 100); err != nil {
+	if err := RotateConsole(path, 64<<20, 100); err != nil {
 		t.Fatal(err)
 	}
 	arch, _ := ConsoleArchives(dir)
@@ -96,6 +97,37 @@ func TestRotateConsoleKilledMidCopy(t *testing.T) {
 			names = append(names, e.Name())
 		}
 		t.Fatalf("files left beside the console and its archives: %v", names)
+	}
+}
+
+// A flood (a low jail's root writing 8 MB to jinit's console between two
+// rotations of a 64 KiB console): one archive keeps the newest 1 MiB
+// (archiveMax) of what is cut, the rest is counted in the console, and
+// nothing is both archived and kept.
+func TestRotateConsoleFlood(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, ConsoleName)
+	want := numbered(8 << 20)
+	os.WriteFile(path, want, 0o640)
+	err := RotateConsole(path, 64<<10, 3)
+	var cut *ConsoleCut
+	if !errors.As(err, &cut) || !errors.Is(err, ErrConsoleFlood) {
+		t.Fatalf("rotating a flood: %v, want a *ConsoleCut of ErrConsoleFlood", err)
+	}
+	arch, _ := ConsoleArchives(dir)
+	if len(arch) != 1 {
+		t.Fatalf("archives: %v", arch)
+	}
+	a, _ := os.ReadFile(arch[0])
+	cur, _ := os.ReadFile(path)
+	i := bytes.LastIndex(cur[:len(cur)-1], []byte("\n")) + 1
+	rest, note := cur[:i], string(cur[i:])
+	n := int64(len(want) - len(rest))
+	if !bytes.HasSuffix(want, rest) || len(a) != 1<<20 || !bytes.Equal(a, want[n-1<<20:n]) {
+		t.Fatalf("archive of %d bytes, %d left: not the newest 1 MiB of the cut and the rest", len(a), len(rest))
+	}
+	if wantNote := fmt.Sprintf("jails: %d bytes cut from the front of this console without an archive: %v\n", n-1<<20, ErrConsoleFlood); note != wantNote || cut.Lost != n-1<<20 {
+		t.Fatalf("the console ends with %q (loss %d), want %q", note, cut.Lost, wantNote)
 	}
 }
 
